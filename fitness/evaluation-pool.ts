@@ -1,0 +1,174 @@
+// EvaluationPool: runs a problem's evaluator on a Piscina worker pool with a hard per-evaluation timeout.
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { Piscina } from 'piscina';
+import { EvaluatorError } from '../common/errors.js';
+import type { DescriptorSpec, Evaluation } from '../common/types.js';
+import type { EvaluationInput } from './evaluator.js';
+import type { WorkerReply, WorkerTask } from './evaluation-worker.js';
+import { validateOutput } from './validate-output.js';
+
+export interface EvaluationPoolOptions {
+  /** Absolute path of the evaluator module (.js, .mjs or .ts). */
+  evaluatorPath: string;
+  descriptors: readonly DescriptorSpec[];
+  /** Worker threads; one per core by default. */
+  workers: number;
+  /** Wall-clock limit of one evaluation, counted from the moment a worker takes it. */
+  timeoutMs: number;
+  /** V8 heap limit of each worker thread. */
+  memoryLimitMb?: number;
+}
+
+export interface PoolStats {
+  workers: number;
+  evaluations: number;
+  /** Sum over evaluations of the time a worker spent on them. */
+  busyMs: number;
+  /** Workers terminated and replaced after a timeout or a crash. */
+  workersReplaced: number;
+}
+
+// The worker is a sibling module; under tsx (tests) it is the .ts file, once compiled the .js one.
+const workerFile = fileURLToPath(new URL(`./evaluation-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
+
+/**
+ * Runs at most `workers` evaluations at once, in the order they were asked for. A timeout
+ * aborts the task, which makes Piscina terminate that worker thread (V8 stops even a
+ * `while (true) {}`) and start a fresh one; the evaluation is recorded as `timeout`. An
+ * exception, a worker that exits or crashes, or output that fails validation become `failed`
+ * or `invalid` evaluations with their reason. evaluate() never rejects for a bad candidate.
+ */
+export class EvaluationPool {
+  private readonly piscina: Piscina;
+  private readonly waiting: Array<() => void> = [];
+  private readonly running = new Set<AbortController>();
+  private active = 0;
+  private closed = false;
+  private readonly counters: PoolStats;
+
+  private constructor(private readonly options: EvaluationPoolOptions) {
+    this.piscina = new Piscina({
+      filename: workerFile,
+      minThreads: options.workers,
+      maxThreads: options.workers,
+      idleTimeout: 2 ** 31 - 1,
+      resourceLimits: { maxOldGenerationSizeMb: options.memoryLimitMb ?? 2048 },
+    });
+    // Errors of a worker whose task already settled must not crash the process; the task that
+    // was running has been rejected and is recorded as failed.
+    this.piscina.on('error', () => {});
+    this.counters = { workers: options.workers, evaluations: 0, busyMs: 0, workersReplaced: 0 };
+  }
+
+  /** Starts the pool and loads the evaluator once; throws EvaluatorError naming the file when it cannot be loaded. */
+  static async open(options: EvaluationPoolOptions): Promise<EvaluationPool> {
+    const pool = new EvaluationPool(options);
+    let reply: WorkerReply;
+    try {
+      reply = (await pool.piscina.run({ kind: 'probe', evaluatorPath: options.evaluatorPath } satisfies WorkerTask)) as WorkerReply;
+    } catch (error) {
+      await pool.close();
+      throw new EvaluatorError(`${options.evaluatorPath}: the evaluator could not be loaded: ${(error as Error).message}`, { cause: error });
+    }
+    if (reply.kind === 'load-failed') {
+      await pool.close();
+      throw new EvaluatorError(`${options.evaluatorPath}: the evaluator could not be loaded: ${reply.message}`);
+    }
+    return pool;
+  }
+
+  stats(): PoolStats {
+    return { ...this.counters };
+  }
+
+  async evaluate(input: EvaluationInput): Promise<Evaluation> {
+    await this.slot();
+    const controller = new AbortController();
+    this.running.add(controller);
+    let timedOut = false;
+    // The limit counts from the moment a worker starts the evaluation (a replacement worker may
+    // still be booting when the task is handed over), which the worker reports through shared memory.
+    const startedAt = new SharedArrayBuffer(8);
+    const started = new Float64Array(startedAt);
+    let timer: NodeJS.Timeout;
+    const check = (): void => {
+      const begun = started[0]!;
+      const remaining = begun === 0 ? this.options.timeoutMs : begun + this.options.timeoutMs - (performance.timeOrigin + performance.now());
+      if (begun !== 0 && remaining <= 0) { timedOut = true; controller.abort(); return; }
+      timer = setTimeout(check, begun === 0 ? 20 : remaining + 1);
+    };
+    timer = setTimeout(check, 20);
+    const submitted = performance.now();
+    const runTime = (): number => (started[0]! === 0 ? performance.now() - submitted : performance.timeOrigin + performance.now() - started[0]!);
+    const base = { seed: input.seed };
+    try {
+      const task: WorkerTask = { kind: 'evaluate', evaluatorPath: this.options.evaluatorPath, input, startedAt };
+      const reply = (await this.piscina.run(task, { signal: controller.signal })) as WorkerReply;
+      const durationMs = runTime();
+      if (reply.kind === 'result') {
+        this.count(reply.busyMs);
+        const checked = validateOutput(reply.value, this.options.descriptors);
+        if (checked.ok) return { status: 'ok', ...checked.output, durationMs, ...base };
+        return { status: 'invalid', reason: 'invalid-output', message: checked.message, durationMs, ...base };
+      }
+      if (reply.kind === 'threw') {
+        this.count(reply.busyMs);
+        return { status: 'failed', reason: 'threw', message: reply.message, durationMs, ...base };
+      }
+      if (reply.kind === 'uncloneable') {
+        this.count(reply.busyMs);
+        return { status: 'invalid', reason: 'invalid-output', message: `the result cannot be copied out of the worker: ${reply.message}`, durationMs, ...base };
+      }
+      // The module loaded for the probe but not in this (replacement) worker.
+      const message = reply.kind === 'load-failed' ? reply.message : `unexpected worker reply ${reply.kind}`;
+      return { status: 'failed', reason: 'threw', message: `the evaluator could not be loaded: ${message}`, durationMs, ...base };
+    } catch (error) {
+      const durationMs = runTime();
+      this.count(durationMs);
+      this.counters.workersReplaced++;
+      if (timedOut) {
+        return { status: 'timeout', reason: 'timeout', message: `evaluation exceeded ${this.options.timeoutMs} ms; its worker was terminated and replaced`, durationMs, ...base };
+      }
+      if (this.closed) {
+        return { status: 'failed', reason: 'worker-exit', message: 'the pool was shut down during the evaluation', durationMs, ...base };
+      }
+      const message = error instanceof Error ? error.message : String(error);
+      return { status: 'failed', reason: 'worker-exit', message: `the worker died: ${message}`, durationMs, ...base };
+    } finally {
+      clearTimeout(timer!);
+      this.running.delete(controller);
+      this.release();
+    }
+  }
+
+  /** Stops every running evaluation now (their workers are terminated); used on a second Ctrl-C. */
+  abortAll(): void {
+    this.closed = true;
+    for (const c of this.running) c.abort();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const c of this.running) c.abort();
+    await this.piscina.destroy();
+  }
+
+  private count(busyMs: number): void {
+    this.counters.evaluations++;
+    this.counters.busyMs += busyMs;
+  }
+
+  private slot(): Promise<void> {
+    if (this.active < this.options.workers) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(() => { this.active++; resolve(); }));
+  }
+
+  private release(): void {
+    this.active--;
+    this.waiting.shift()?.();
+  }
+}

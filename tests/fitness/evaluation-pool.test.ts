@@ -1,0 +1,92 @@
+import test from 'ava';
+import { fileURLToPath } from 'node:url';
+import { EvaluationPool } from '../../fitness/evaluation-pool.js';
+import { EvaluatorError } from '../../common/errors.js';
+import type { EvaluationInput } from '../../fitness/evaluator.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/evaluators/${name}`, import.meta.url));
+const descriptors = [
+  { name: 'a', min: 0, max: 1, bins: 4 },
+  { name: 'b', min: 0, max: 1, bins: 4 },
+];
+
+function input(mode: string, seed = 1): EvaluationInput {
+  return { variantId: mode, files: { mode }, params: {}, seed, iteration: 0, problemDir: '/tmp' };
+}
+
+async function hostilePool(timeoutMs = 1500) {
+  return EvaluationPool.open({ evaluatorPath: fixture('hostile.mjs'), descriptors, workers: 2, timeoutMs });
+}
+
+test('an evaluator stuck in while(true) times out, its worker is replaced and the pool keeps working', async (t) => {
+  const pool = await hostilePool(500);
+  try {
+    const [looped, fine] = await Promise.all([pool.evaluate(input('loop')), pool.evaluate(input('ok'))]);
+    t.is(looped.status, 'timeout');
+    t.is(fine.status, 'ok');
+    // Both workers must be usable again: two loops in a row, then two good evaluations.
+    const again = await Promise.all([pool.evaluate(input('loop')), pool.evaluate(input('loop'))]);
+    t.deepEqual(again.map((e) => e.status), ['timeout', 'timeout']);
+    const after = await Promise.all([pool.evaluate(input('ok')), pool.evaluate(input('ok'))]);
+    t.deepEqual(after.map((e) => e.status), ['ok', 'ok']);
+    t.is(pool.stats().workersReplaced, 3);
+  } finally {
+    await pool.close();
+  }
+});
+
+const failures: Array<[string, string, string, RegExp]> = [
+  ['throw', 'failed', 'threw', /divided by zero/],
+  ['throw-string', 'failed', 'threw', /non-Error thrown: a bare string/],
+  ['exit', 'failed', 'worker-exit', /worker died/],
+  ['nan', 'invalid', 'invalid-output', /fitness must be finite \(got NaN\)/],
+  ['infinite-descriptor', 'invalid', 'invalid-output', /descriptor a must be finite \(got Infinity\)/],
+  ['missing-descriptor', 'invalid', 'invalid-output', /descriptors must have 2 values \(got 1\)/],
+  ['string-fitness', 'invalid', 'invalid-output', /fitness must be a number \(got "1"\)/],
+  ['function', 'invalid', 'invalid-output', /cannot be copied/],
+];
+
+for (const [mode, status, reason, message] of failures) {
+  test(`an evaluator that does "${mode}" is recorded as ${status} (${reason}) and the next evaluation succeeds`, async (t) => {
+    const pool = await hostilePool();
+    try {
+      const bad = await pool.evaluate(input(mode));
+      t.is(bad.status, status);
+      if (bad.status === 'ok') return;
+      t.is(bad.reason, reason);
+      t.regex(bad.message, message);
+      const good = await pool.evaluate(input('ok'));
+      t.is(good.status, 'ok');
+    } finally {
+      await pool.close();
+    }
+  });
+}
+
+test('a valid result comes back with fitness, descriptors, metrics and artifacts', async (t) => {
+  const pool = await EvaluationPool.open({ evaluatorPath: fixture('good.mjs'), descriptors, workers: 1, timeoutMs: 2000 });
+  try {
+    const e = await pool.evaluate({ ...input('x', 7), params: { x: 2 } });
+    t.like(e, { status: 'ok', fitness: -1, descriptors: [2, 7], metrics: { x: 2 }, artifacts: { note: 'ok' }, seed: 7 });
+  } finally {
+    await pool.close();
+  }
+});
+
+test('a TypeScript evaluator loads', async (t) => {
+  const pool = await EvaluationPool.open({ evaluatorPath: fixture('typed.ts'), descriptors, workers: 1, timeoutMs: 5000 });
+  try {
+    const e = await pool.evaluate({ ...input('x', 3), params: { x: 1 } });
+    t.like(e, { status: 'ok', fitness: -4 });
+  } finally {
+    await pool.close();
+  }
+});
+
+for (const [file, message] of [['broken-syntax.mjs', /SyntaxError/], ['no-export.mjs', /exports neither/], ['missing.mjs', /Cannot find module|ERR_MODULE_NOT_FOUND/]] as const) {
+  test(`open() rejects an evaluator that cannot load (${file}) naming the file`, async (t) => {
+    const error = await t.throwsAsync(EvaluationPool.open({ evaluatorPath: fixture(file), descriptors, workers: 1, timeoutMs: 1000 }), { instanceOf: EvaluatorError });
+    t.true(error!.message.includes(file));
+    t.regex(error!.message, message);
+  });
+}
