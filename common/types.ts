@@ -19,7 +19,7 @@ export interface Variant {
 }
 
 export type EvaluationStatus = 'ok' | 'failed' | 'timeout' | 'invalid';
-export type FailureReason = 'timeout' | 'threw' | 'worker-exit' | 'invalid-output';
+export type FailureReason = 'timeout' | 'threw' | 'worker-exit' | 'invalid-output' | 'invalid-params';
 
 /** What an evaluator returns for a candidate, after validation. */
 export interface EvaluationOutput {

@@ -5,6 +5,9 @@ import { gaussian, shuffleInPlace, type Uniform } from './prng.js';
 export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
+const RELU = ACTIVATIONS.indexOf('relu');
+const TANH = ACTIVATIONS.indexOf('tanh');
+
 /** Fixed rather than searched, to keep the parameter space small; 0.9 is the textbook value. */
 const MOMENTUM = 0.9;
 
@@ -40,8 +43,11 @@ export class Mlp {
   /** One buffer per layer boundary; index 0 holds the input. Reused so training never allocates. */
   private readonly acts: Float64Array[];
   private readonly deltas: Float64Array[];
+  /** A small integer instead of the name: the hot loops compare it millions of times. */
+  private readonly kind: number;
 
-  constructor(sizes: number[], private readonly activation: Activation, rand: Uniform) {
+  constructor(sizes: number[], activation: Activation, rand: Uniform) {
+    this.kind = ACTIVATIONS.indexOf(activation);
     this.layers = [];
     let offset = 0;
     for (let l = 0; l + 1 < sizes.length; l++) {
@@ -63,15 +69,15 @@ export class Mlp {
   }
 
   private act(z: number): number {
-    if (this.activation === 'relu') return z > 0 ? z : 0;
-    if (this.activation === 'tanh') return Math.tanh(z);
+    if (this.kind === RELU) return z > 0 ? z : 0;
+    if (this.kind === TANH) return Math.tanh(z);
     return 1 / (1 + Math.exp(-z));
   }
 
   /** Derivative expressed through the activation's output, which is what the buffers keep. */
   private actGrad(a: number): number {
-    if (this.activation === 'relu') return a > 0 ? 1 : 0;
-    if (this.activation === 'tanh') return 1 - a * a;
+    if (this.kind === RELU) return a > 0 ? 1 : 0;
+    if (this.kind === TANH) return 1 - a * a;
     return a * (1 - a);
   }
 
@@ -111,9 +117,15 @@ export class Mlp {
         const d = delta[o]!;
         grad[biases + o]! += d;
         const w = offset + o * inputs;
-        for (let i = 0; i < inputs; i++) grad[w + i]! += d * a[i]!;
-        // The input layer needs no delta; skipping it saves a third of the first layer's work.
-        if (l > 0) for (let i = 0; i < inputs; i++) below[i]! += d * p[w + i]!;
+        if (l > 0) {
+          for (let i = 0; i < inputs; i++) {
+            grad[w + i]! += d * a[i]!;
+            below[i]! += d * p[w + i]!;
+          }
+        } else {
+          // The input layer needs no delta; skipping it saves a third of the first layer's work.
+          for (let i = 0; i < inputs; i++) grad[w + i]! += d * a[i]!;
+        }
       }
       if (l > 0) for (let i = 0; i < inputs; i++) below[i]! *= this.actGrad(a[i]!);
     }

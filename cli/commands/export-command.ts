@@ -1,0 +1,25 @@
+// `ouroboros export`: the elites as JSON Lines or CSV, and optionally each elite's files.
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { elitesToCsv, elitesToJsonl, writeEliteFiles } from '../../engine/export-elites.js';
+import { RunReader } from '../../engine/run-reader.js';
+
+export function exportCommand(db: string, format: 'jsonl' | 'csv', out: string | undefined, filesDir: string | undefined): number {
+  const reader = RunReader.open(db);
+  try {
+    const rows = reader.elites();
+    const text = format === 'csv' ? elitesToCsv(rows, reader.descriptors()) : elitesToJsonl(rows, reader.descriptors());
+    if (out === undefined) process.stdout.write(text);
+    else {
+      writeFileSync(out, text);
+      process.stderr.write(`wrote ${rows.length} elites to ${out}\n`);
+    }
+    if (filesDir !== undefined) {
+      const n = writeEliteFiles(reader, resolve(filesDir));
+      process.stderr.write(`wrote the files of ${n} elites under ${filesDir}\n`);
+    }
+    return 0;
+  } finally {
+    reader.close();
+  }
+}

@@ -1,0 +1,110 @@
+// `ouroboros run` and `ouroboros resume`: a search in the foreground, Ctrl-C safe, with live progress and a summary.
+import { rmSync, writeFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { elitesToCsv, elitesToJsonl, writeVariantFiles } from '../../engine/export-elites.js';
+import { RunReader } from '../../engine/run-reader.js';
+import { resumeRun, startRun, type RunOptions, type RunResult } from '../../engine/run.js';
+import type { SearchEngine } from '../../engine/search-engine.js';
+import { ProgressReporter } from '../progress-reporter.js';
+import { EXIT } from '../report-error.js';
+
+export interface SearchArgs {
+  config?: string;
+  db?: string;
+  seed?: number;
+  workers?: number;
+  maxIterations?: number;
+  quiet: boolean;
+}
+
+/** Runs (or resumes) a search; returns the process exit code. */
+export async function searchCommand(mode: 'run' | 'resume', args: SearchArgs): Promise<number> {
+  const reporter = new ProgressReporter(process.stdout, args.quiet);
+  const controller = new AbortController();
+  let engine: SearchEngine | undefined;
+  let signals = 0;
+  const onSignal = (name: string) => {
+    signals++;
+    if (signals === 1) {
+      controller.abort();
+      reporter.message(`\n${name}: stopping; finishing the iterations in flight so that nothing is lost (${name === 'SIGINT' ? 'Ctrl-C' : name} again to abandon them)`);
+    } else {
+      reporter.message(`${name} again: abandoning the iterations in flight; the database keeps every committed iteration`);
+      engine?.abort();
+    }
+  };
+  const sigint = () => onSignal('SIGINT');
+  const sigterm = () => onSignal('SIGTERM');
+  process.on('SIGINT', sigint);
+  process.on('SIGTERM', sigterm);
+  const options: RunOptions = {
+    signal: controller.signal,
+    onProgress: (p) => reporter.update(p),
+    onEngine: (e) => { engine = e; },
+    onWarning: (m) => reporter.message(`warning: ${m}`),
+    ...(args.workers !== undefined ? { workers: args.workers } : {}),
+    ...(args.maxIterations !== undefined ? { maxIterations: args.maxIterations } : {}),
+  };
+  let result: RunResult;
+  try {
+    result = mode === 'run'
+      ? await startRun(args.config!, { ...options, ...(args.db !== undefined ? { db: args.db } : {}), ...(args.seed !== undefined ? { seed: args.seed } : {}) })
+      : await resumeRun(args.db!, options);
+  } finally {
+    reporter.finish();
+    process.off('SIGINT', sigint);
+    process.off('SIGTERM', sigterm);
+  }
+  summarise(result);
+  return result.stopReason === 'interrupted' || result.stopReason === 'aborted' ? EXIT.interrupted : EXIT.ok;
+}
+
+function summarise(result: RunResult): void {
+  const reader = RunReader.open(result.db);
+  try {
+    const s = reader.status();
+    const db = relative(process.cwd(), result.db) || result.db;
+    const say = (line = '') => process.stdout.write(line + '\n');
+    say(`\nstopped: ${describeStop(result.stopReason)} after ${s.iterations} iterations, ${s.evaluations.total} evaluations`);
+    const seed = s.seedVariant.fitness;
+    if (s.best) {
+      const gain = seed === null ? '' : ` (seed ${seed.toPrecision(5)}, ${s.best.fitness >= seed ? '+' : ''}${(s.best.fitness - seed).toPrecision(4)})`;
+      say(`best fitness ${s.best.fitness.toPrecision(5)}${gain}: variant ${s.best.id}`);
+    }
+    say(`archive: ${s.archive.filledCells}/${s.archive.totalCells} cells filled (coverage ${(s.archive.coverage * 100).toFixed(1)}%), QD score ${s.archive.qdScore.toPrecision(5)}`);
+    say(`this session: ${result.pool.evaluations} evaluations in ${(result.pool.wallMs / 1000).toFixed(1)} s ` +
+      `(${(result.pool.evaluations / (result.pool.wallMs / 1000)).toFixed(1)}/s) on ${result.workers} workers, pool utilisation ${(result.pool.utilisation * 100).toFixed(0)}%`);
+    say(`database: ${db}`);
+    if (result.stopReason === 'interrupted' || result.stopReason === 'aborted') {
+      say(`resume with: ouroboros resume ${db}`);
+      return;
+    }
+    const base = result.db.replace(/\.sqlite$/, '');
+    const descriptors = reader.descriptors();
+    const rows = reader.elites();
+    writeFileSync(`${base}.elites.jsonl`, elitesToJsonl(rows, descriptors));
+    writeFileSync(`${base}.elites.csv`, elitesToCsv(rows, descriptors));
+    const bestDir = `${base}.best`;
+    rmSync(bestDir, { recursive: true, force: true });
+    if (s.best) {
+      const shown = reader.variant(s.best.id);
+      if (!('error' in shown)) writeVariantFiles(shown.variant.files, bestDir);
+    }
+    const rel = (p: string) => relative(process.cwd(), p) || p;
+    say(`exports: ${rel(`${base}.elites.jsonl`)}, ${rel(`${base}.elites.csv`)}, best variant's files in ${rel(bestDir)}/`);
+    say(`next: ouroboros status ${db} | ouroboros show ${db} ${s.best?.id ?? '<id>'} | ouroboros resume ${db} --max-iterations ${s.iterations * 2}`);
+  } finally {
+    reader.close();
+  }
+}
+
+function describeStop(reason: RunResult['stopReason']): string {
+  switch (reason) {
+    case 'iterations': return 'iteration budget reached';
+    case 'evaluations': return 'evaluation budget reached';
+    case 'wall-clock': return 'wall-clock budget reached';
+    case 'target-fitness': return 'target fitness reached';
+    case 'interrupted': return 'interrupted (every finished iteration is committed)';
+    case 'aborted': return 'abandoned (iterations in flight were dropped; committed ones are safe)';
+  }
+}

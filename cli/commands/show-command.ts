@@ -1,0 +1,38 @@
+// `ouroboros show`: one variant's files, evaluation and lineage.
+import { RunReader } from '../../engine/run-reader.js';
+
+export function showCommand(db: string, id: string, json: boolean): number {
+  const reader = RunReader.open(db);
+  try {
+    const found = reader.variant(id);
+    if ('error' in found) {
+      process.stderr.write(`error: ${found.error}\n`);
+      return 2;
+    }
+    if (json) {
+      process.stdout.write(JSON.stringify(found, null, 2) + '\n');
+      return 0;
+    }
+    const { variant, evaluation, lineage } = found;
+    const out: string[] = [];
+    out.push(`variant ${variant.id}: made by ${variant.lineage.operator} at iteration ${variant.lineage.iteration} on island ${variant.lineage.island}` +
+      (variant.lineage.parentIds.length ? ` from ${variant.lineage.parentIds.join(', ')}` : ''));
+    if (variant.note) out.push(`  change: ${variant.note}`);
+    if (evaluation === null) out.push('evaluation: none');
+    else if (evaluation.status === 'ok') {
+      out.push(`evaluation: ok, fitness ${evaluation.fitness}, descriptors [${evaluation.descriptors.join(', ')}], seed ${evaluation.seed}, ${evaluation.durationMs.toFixed(0)} ms`);
+      for (const [k, v] of Object.entries(evaluation.metrics)) out.push(`  ${k}: ${v}`);
+      for (const [k, v] of Object.entries(evaluation.artifacts)) out.push(`  artifact ${k}:\n${v.split('\n').map((l) => `    ${l}`).join('\n')}`);
+    } else out.push(`evaluation: ${evaluation.status} (${evaluation.reason}): ${evaluation.message}`);
+    out.push('lineage (nearest first):');
+    for (const a of lineage) out.push(`  ${a.id}  iteration ${a.iteration}  ${a.operator.padEnd(16)} ${a.fitness === null ? a.status ?? '-' : a.fitness}`);
+    for (const [name, text] of Object.entries(variant.files)) {
+      out.push(`--- ${name}`);
+      out.push(text.replace(/\n$/, ''));
+    }
+    process.stdout.write(out.join('\n') + '\n');
+    return 0;
+  } finally {
+    reader.close();
+  }
+}

@@ -1,0 +1,39 @@
+// `ouroboros status`: a run's progress, archive, best variant and operators, as text or JSON.
+import { RunReader, type RunStatus } from '../../engine/run-reader.js';
+
+export function statusCommand(db: string, json: boolean): number {
+  const reader = RunReader.open(db);
+  try {
+    const s = reader.status();
+    process.stdout.write(json ? JSON.stringify(s, null, 2) + '\n' : formatStatus(s));
+    return 0;
+  } finally {
+    reader.close();
+  }
+}
+
+export function formatStatus(s: RunStatus): string {
+  const lines: string[] = [];
+  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  lines.push(`run ${s.db}`);
+  lines.push(`  state ${s.status}; created ${s.createdAt} by ouroboros ${s.engineVersion}; seed ${s.seed}; ${(s.elapsedMs / 1000).toFixed(1)} s of search`);
+  const budget = Object.entries(s.budget).map(([k, v]) => `${k} ${v}`).join(', ');
+  lines.push(`  iterations ${s.iterations} (budget: ${budget})`);
+  const by = Object.entries(s.evaluations.byStatus).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  lines.push(`  evaluations ${s.evaluations.total} (${by}); ${s.evaluations.cachedChildren} children reused a stored evaluation`);
+  const a = s.archive;
+  lines.push(`archive: ${a.filledCells}/${a.totalCells} cells (coverage ${pct(a.coverage)}), QD score ${a.qdScore.toPrecision(6)} (offset ${a.qdOffset}), best ${a.bestFitness?.toPrecision(6) ?? '-'}, mean ${a.meanFitness?.toPrecision(6) ?? '-'}`);
+  if (a.islands.length > 1) {
+    a.islands.forEach((isl, k) => lines.push(`  island ${k}: ${isl.filledCells} cells, QD ${isl.qdScore.toPrecision(6)}, best ${isl.bestFitness?.toPrecision(6) ?? '-'}`));
+  }
+  if (s.best) {
+    const seed = s.seedVariant.fitness;
+    lines.push(`best: ${s.best.id} fitness ${s.best.fitness.toPrecision(6)}${seed === null ? '' : ` (seed ${seed.toPrecision(6)})`}, cell ${s.best.cell} on island ${s.best.island}, found at iteration ${s.best.iteration}`);
+  }
+  lines.push('operators:');
+  lines.push(`  ${'operator'.padEnd(18)}${'uses'.padStart(7)}${'failed'.padStart(8)}${'eval-fail'.padStart(10)}${'new'.padStart(6)}${'improved'.padStart(10)}${'success'.padStart(9)}`);
+  for (const o of s.operators) {
+    lines.push(`  ${o.operator.padEnd(18)}${String(o.uses).padStart(7)}${String(o.failures).padStart(8)}${String(o.evaluationFailures).padStart(10)}${String(o.newCells).padStart(6)}${String(o.improvements).padStart(10)}${pct(o.successRate).padStart(9)}`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// The `ouroboros` command: argv in, text and an exit code out. The only module that uses yargs.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { exportCommand } from './commands/export-command.js';
+import { searchCommand } from './commands/search-command.js';
+import { showCommand } from './commands/show-command.js';
+import { statusCommand } from './commands/status-command.js';
+import { EXIT, reportError } from './report-error.js';
+
+const argv = hideBin(process.argv);
+const debug = argv.includes('--debug');
+
+async function main(): Promise<number> {
+  let code = EXIT.ok as number;
+  const positiveInt = (name: string) => (v: unknown) => {
+    if (v === undefined) return v;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`--${name} must be a positive integer (got ${String(v)})`);
+    return v;
+  };
+  await yargs(argv)
+    .scriptName('ouroboros')
+    .usage('$0 <command> [options]\n\nA resumable, deterministic MAP-Elites search over variants of an AI stack.')
+    .command('run <config>', 'start a search from a run config (JSON); Ctrl-C stops it safely', (y) => y
+      .positional('config', { type: 'string', demandOption: true, describe: 'run config file, e.g. configs/quickstart.json' })
+      .option('db', { type: 'string', describe: 'run database to create (default: the config\'s "db", else runs/<config name>.sqlite)' })
+      .option('seed', { type: 'number', describe: 'run seed (overrides the config); the same config and seed give the same archive' })
+      .option('workers', { type: 'number', describe: 'evaluation worker threads (default: the config, else one per core); does not change the result', coerce: positiveInt('workers') })
+      .option('max-iterations', { type: 'number', describe: 'iteration budget (overrides the config)', coerce: positiveInt('max-iterations') })
+      .option('quiet', { type: 'boolean', default: false, describe: 'no live progress, only the summary' })
+      .example('$0 run configs/quickstart.json', 'the quickstart search, about a minute on 2 cores'),
+    async (a) => { code = await searchCommand('run', { config: a.config, db: a.db, seed: a.seed, workers: a.workers, maxIterations: a.maxIterations, quiet: a.quiet }); })
+    .command('resume <db>', 'continue a stopped or finished run exactly where it left off', (y) => y
+      .positional('db', { type: 'string', demandOption: true, describe: 'run database' })
+      .option('max-iterations', { type: 'number', describe: 'the run\'s total iteration budget (not an addition): raise it to search further', coerce: positiveInt('max-iterations') })
+      .option('workers', { type: 'number', describe: 'evaluation worker threads; does not change the result', coerce: positiveInt('workers') })
+      .option('quiet', { type: 'boolean', default: false, describe: 'no live progress, only the summary' }),
+    async (a) => { code = await searchCommand('resume', { db: a.db, workers: a.workers, maxIterations: a.maxIterations, quiet: a.quiet }); })
+    .command('status <db>', 'iterations, evaluations, archive statistics, best variant and operators of a run', (y) => y
+      .positional('db', { type: 'string', demandOption: true })
+      .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' }),
+    (a) => { code = statusCommand(a.db, a.json); })
+    .command('export <db>', 'write the elites, one row per elite', (y) => y
+      .positional('db', { type: 'string', demandOption: true })
+      .option('format', { choices: ['jsonl', 'csv'] as const, default: 'jsonl' as const, describe: 'output format' })
+      .option('out', { type: 'string', describe: 'output file (default: standard output)' })
+      .option('files', { type: 'string', describe: 'also write each elite\'s files into its own folder under this directory' }),
+    (a) => { code = exportCommand(a.db, a.format, a.out, a.files); })
+    .command('show <db> <variant>', 'a variant\'s files, evaluation and lineage (a unique prefix of its id is enough)', (y) => y
+      .positional('db', { type: 'string', demandOption: true })
+      .positional('variant', { type: 'string', demandOption: true })
+      .option('json', { type: 'boolean', default: false }),
+    (a) => { code = showCommand(a.db, a.variant, a.json); })
+    .option('debug', { type: 'boolean', default: false, describe: 'print stack traces with errors' })
+    .demandCommand(1, 'name a command: run, resume, status, export or show')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('h', 'help')
+    .version()
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((message, error) => {
+      if (error) throw error;
+      process.stderr.write(`error: ${message}\nrun \`ouroboros --help\` for usage\n`);
+      process.exit(EXIT.badInput);
+    })
+    .parseAsync();
+  return code;
+}
+
+main().then(
+  (code) => { process.exitCode = code; },
+  (error) => { process.exitCode = reportError(error, debug); },
+);

@@ -1,0 +1,181 @@
+// The schemas of run configs and problem manifests, and the translation of their violations into one line each.
+import { z } from 'zod';
+
+const positiveInt = z.number().int().min(1);
+
+const paramSpec = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('float'), min: z.number(), max: z.number(), log: z.boolean().optional() }),
+  z.strictObject({ type: z.literal('int'), min: z.number().int(), max: z.number().int() }),
+  z.strictObject({ type: z.literal('categorical'), values: z.array(z.union([z.string(), z.number(), z.boolean()])).min(1) }),
+]);
+
+export const problemSchema = z.strictObject({
+  name: z.string().min(1),
+  description: z.string().default(''),
+  /** Evaluator module, relative to the problem folder. */
+  evaluator: z.string().min(1),
+  /** Folder holding the seed variant's files, relative to the problem folder. */
+  seed: z.string().min(1),
+  params: z.strictObject({ file: z.string().min(1), space: z.record(z.string(), paramSpec) }).optional(),
+  descriptors: z.array(z.strictObject({
+    name: z.string().min(1),
+    min: z.number(),
+    max: z.number(),
+    bins: positiveInt.max(10_000),
+    description: z.string().optional(),
+  })).min(1),
+});
+
+const operatorSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('param-mutation'), weight: z.number().min(0), sigma: z.number().gt(0).max(1).optional(), rate: z.number().min(0).max(1).optional() }),
+  z.strictObject({ type: z.literal('param-crossover'), weight: z.number().min(0), blend: z.number().min(0).max(1).optional() }),
+]);
+
+export const runConfigSchema = z.strictObject({
+  /** Problem folder, relative to the config file. */
+  problem: z.string().min(1),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
+  /** Run database, relative to the config file; the CLI's --db wins. */
+  db: z.string().min(1).optional(),
+  /** Worker threads; defaults to the number of cores. Does not change the result. */
+  workers: positiveInt.max(256).optional(),
+  /** Iteration i chooses parents from the archive as committed up to i - pipelineDepth. Changes the result; more keeps more workers busy. */
+  pipelineDepth: positiveInt.max(1024).default(8),
+  budget: z.strictObject({
+    iterations: positiveInt.optional(),
+    evaluations: positiveInt.optional(),
+    wallClockSeconds: z.number().gt(0).optional(),
+    targetFitness: z.number().optional(),
+  }),
+  evaluation: z.strictObject({
+    timeoutMs: positiveInt.default(30_000),
+    memoryLimitMb: positiveInt.min(16).default(2048),
+  }).prefault({}),
+  operators: z.array(operatorSchema).min(1),
+  selection: z.discriminatedUnion('strategy', [
+    z.strictObject({ strategy: z.literal('uniform') }),
+    z.strictObject({ strategy: z.literal('tournament'), size: z.number().int().min(2).max(64).default(3) }),
+  ]).prefault({ strategy: 'uniform' }),
+  islands: z.strictObject({
+    count: positiveInt.max(64).default(1),
+    migrationInterval: positiveInt.default(50),
+  }).prefault({}),
+  archive: z.strictObject({ qdOffset: z.number().default(0) }).prefault({}),
+});
+
+export type ProblemManifest = z.infer<typeof problemSchema>;
+export type RunConfig = z.infer<typeof runConfigSchema>;
+export type OperatorConfig = RunConfig['operators'][number];
+
+/** Parses `value`; returns the typed result or every problem, one line each, with its path. */
+export function check<T>(schema: z.ZodType<T>, value: unknown): { ok: true; value: T } | { ok: false; problems: string[] } {
+  const result = schema.safeParse(value);
+  if (result.success) return { ok: true, value: result.data };
+  return { ok: false, problems: result.error.issues.flatMap((issue) => describeIssue(issue, schema, value)) };
+}
+
+function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType, root: unknown): string[] {
+  const path = issue.path.map(String);
+  const where = (p: string[]) => (p.length === 0 ? '(top level)' : p.reduce((s, k) => (/^\d+$/.test(k) ? `${s}[${k}]` : s ? `${s}.${k}` : k), ''));
+  const value = valueAt(root, path);
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const known = knownKeys(schema, root, path);
+      return issue.keys.map((key) => {
+        const guess = closest(key, known);
+        return `${where([...path, key])}: unknown key${guess ? ` (did you mean "${guess}"?)` : known.length ? ` (expected one of ${known.join(', ')})` : ''}`;
+      });
+    }
+    case 'invalid_type':
+      return [`${where(path)}: ${value === undefined ? `required (${article(issue.expected)})` : `must be ${article(issue.expected)} (got ${show(value)})`}`];
+    case 'too_small':
+      if (issue.origin === 'array') return [`${where(path)}: must have at least ${issue.minimum} item(s)`];
+      if (issue.origin === 'string') return [`${where(path)}: must not be empty`];
+      return [`${where(path)}: must be ${issue.inclusive === false ? 'greater than' : 'at least'} ${issue.minimum} (got ${show(value)})`];
+    case 'too_big':
+      return [`${where(path)}: must be ${issue.inclusive === false ? 'less than' : 'at most'} ${issue.maximum} (got ${show(value)})`];
+    case 'invalid_union':
+      if (issue.discriminator !== undefined && 'options' in issue && issue.options) {
+        const inside = path[path.length - 1] === issue.discriminator;
+        const got = inside ? value : valueAt(value, [issue.discriminator]);
+        return [`${where(inside ? path : [...path, issue.discriminator])}: must be one of ${issue.options.map((o: unknown) => JSON.stringify(o)).join(', ')} (got ${show(got)})`];
+      }
+      return [`${where(path)}: ${issue.message} (got ${show(value)})`];
+    case 'invalid_value':
+      return [`${where(path)}: must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')} (got ${show(value)})`];
+    default:
+      return [`${where(path)}: ${issue.message}`];
+  }
+}
+
+function article(expected: string): string {
+  return expected === 'int' ? 'an integer' : /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
+}
+
+function show(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function valueAt(root: unknown, path: string[]): unknown {
+  let v = root;
+  for (const k of path) v = v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
+}
+
+/** The keys the schema allows for the object at `path`, walking unions by the value's discriminator. */
+function knownKeys(schema: z.ZodType, root: unknown, path: string[]): string[] {
+  let node: unknown = schema;
+  let value = root;
+  const step = (n: unknown): unknown => {
+    const def = (n as { _zod: { def: Record<string, unknown> } })._zod.def;
+    if (['optional', 'default', 'prefault', 'nullable'].includes(def.type as string)) return step(def.innerType);
+    if (def.type === 'union') {
+      const options = def.options as unknown[];
+      const disc = def.discriminator as string | undefined;
+      const match = options.find((o) => {
+        const shape = (step(o) as { _zod: { def: { shape?: Record<string, z.ZodType> } } })._zod.def.shape;
+        if (!shape || disc === undefined) return false;
+        const lit = (shape[disc] as unknown as { _zod: { def: { values?: unknown[] } } })?._zod.def.values;
+        return lit?.includes((value as Record<string, unknown> | undefined)?.[disc]) ?? false;
+      });
+      return match === undefined ? n : step(match);
+    }
+    return n;
+  };
+  for (const key of path) {
+    const def = (step(node) as { _zod: { def: Record<string, unknown> } })._zod.def;
+    if (def.type === 'object') node = (def.shape as Record<string, unknown>)[key];
+    else if (def.type === 'array') node = def.element;
+    else if (def.type === 'record') node = def.valueType;
+    else return [];
+    value = valueAt(value, [key]);
+    if (node === undefined) return [];
+  }
+  const def = (step(node) as { _zod: { def: Record<string, unknown> } })._zod.def;
+  return def.type === 'object' ? Object.keys(def.shape as object) : [];
+}
+
+/** The known key nearest to `key` by edit distance, if it is close enough to be a typo. */
+export function closest(key: string, known: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = editDistance(key.toLowerCase(), k.toLowerCase());
+    if (d < bestDistance) { bestDistance = d; best = k; }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    prev = cur;
+  }
+  return prev[b.length]!;
+}

@@ -1,0 +1,67 @@
+// Turns one finished iteration into archive insertions and the record that commit() writes.
+import type { Elite } from '../archives/archive.js';
+import type { IslandModel, Migration } from '../archives/island-model.js';
+import type { Evaluation, Variant } from '../common/types.js';
+import type { ChildRecord, IterationRecord, RunStore } from './run-store.js';
+
+export interface ChildOutcome {
+  variant: Variant & { note?: string };
+  /** null: an earlier iteration evaluated this variant and its stored evaluation is used. */
+  evaluation: Evaluation | null;
+}
+
+/** What an iteration produced, before it is committed. */
+export interface IterationOutcome {
+  island: number;
+  operator: string;
+  parentIds: string[];
+  /** The operator's reason when it made no child. */
+  failure: string | null;
+  children: ChildOutcome[];
+}
+
+/**
+ * Inserts the iteration's children into the archive (the seed, iteration 0, into every island),
+ * runs `afterApply` (migration), and returns everything to write. The evaluation used for a
+ * child is the stored one when there is one, so that which iteration evaluated a duplicate
+ * never depends on timing.
+ */
+export function buildRecord(i: number, outcome: IterationOutcome, store: RunStore, islands: IslandModel, afterApply: () => Migration[], elapsedMs: number): IterationRecord {
+  const cells: IterationRecord['cells'] = [];
+  const children: ChildRecord[] = outcome.children.map((child) => {
+    const stored = store.getEvaluation(child.variant.id)?.evaluation;
+    const evaluation = stored ?? child.evaluation;
+    if (evaluation === null) throw new Error(`iteration ${i}: no evaluation for ${child.variant.id}`);
+    const own = stored === undefined ? evaluation : null;
+    if (evaluation.status !== 'ok') {
+      return { variant: child.variant, evaluation: own, addStatus: 'rejected', cell: null, improvement: null, clipped: false, reason: `evaluation ${evaluation.status} (${evaluation.reason}): ${evaluation.message}` };
+    }
+    const elite: Elite = { variantId: child.variant.id, fitness: evaluation.fitness, descriptors: evaluation.descriptors, iteration: i };
+    const targets = i === 0 ? islands.islands.map((_, k) => k) : [outcome.island];
+    let first: ChildRecord | undefined;
+    for (const island of targets) {
+      const result = islands.island(island).add(elite);
+      if (result.status !== 'rejected') cells.push({ island, cell: result.cell, elite });
+      first ??= result.status === 'rejected'
+        ? { variant: child.variant, evaluation: own, addStatus: 'rejected', cell: result.cell, improvement: null, clipped: result.clipped, reason: result.reason }
+        : { variant: child.variant, evaluation: own, addStatus: result.status, cell: result.cell, improvement: result.improvement, clipped: result.clipped, reason: null };
+    }
+    return first!;
+  });
+  const migrations = afterApply();
+  for (const m of migrations) {
+    if (m.result.status !== 'rejected') cells.push({ island: m.to, cell: m.result.cell, elite: islands.island(m.to).get(m.result.cell)! });
+  }
+  return {
+    iteration: i,
+    island: outcome.island,
+    operator: outcome.operator,
+    parentIds: outcome.parentIds,
+    status: outcome.failure === null ? 'evaluated' : 'operator-failed',
+    reason: outcome.failure,
+    children,
+    cells,
+    migrations: migrations.map((m) => ({ from: m.from, to: m.to, variantId: m.variantId, addStatus: m.result.status })),
+    elapsedMs,
+  };
+}

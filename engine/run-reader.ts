@@ -1,0 +1,125 @@
+// RunReader: read-only access to a run's database for status, export and show; never takes the write lock.
+import { resolve } from 'node:path';
+import { GridArchive } from '../archives/grid-archive.js';
+import type { ArchiveStats } from '../archives/archive.js';
+import { contentId } from '../common/content-id.js';
+import type { DescriptorSpec, Evaluation, Variant } from '../common/types.js';
+import type { RunConfig, ProblemManifest } from './config-schema.js';
+import { RunStore } from './run-store.js';
+
+export interface EliteRow {
+  island: number;
+  cell: number;
+  variantId: string;
+  fitness: number;
+  descriptors: number[];
+  metrics: Record<string, number | string | boolean>;
+  parentIds: string[];
+  operator: string;
+  iteration: number;
+}
+
+export interface RunStatus {
+  db: string;
+  status: string;
+  engineVersion: string;
+  createdAt: string;
+  seed: number;
+  iterations: number;
+  evaluations: { total: number; byStatus: Record<string, number>; cachedChildren: number };
+  elapsedMs: number;
+  archive: ArchiveStats & { islands: ArchiveStats[] };
+  best: { id: string; fitness: number; descriptors: number[]; island: number; cell: number; iteration: number } | null;
+  seedVariant: { id: string; fitness: number | null };
+  operators: Array<{ operator: string; uses: number; failures: number; children: number; evaluationFailures: number; newCells: number; improvements: number; successRate: number }>;
+  budget: RunConfig['budget'];
+}
+
+/** Opens a run read-only: safe while another process is writing it (SQLite WAL). */
+export class RunReader {
+  private constructor(private readonly store: RunStore) {}
+
+  static open(db: string): RunReader {
+    return new RunReader(RunStore.open(resolve(db), { write: false }));
+  }
+
+  get path(): string {
+    return this.store.path;
+  }
+
+  config(): RunConfig {
+    return this.store.meta<RunConfig>('config')!;
+  }
+
+  problem(): ProblemManifest {
+    return this.store.meta<ProblemManifest>('problem')!;
+  }
+
+  descriptors(): DescriptorSpec[] {
+    return this.problem().descriptors;
+  }
+
+  /** Elites of every island, by island then cell, with their evaluation and lineage. */
+  elites(): EliteRow[] {
+    return this.store.archiveCells().map((c) => {
+      const v = this.store.getVariant(c.variantId)!;
+      const e = this.store.getEvaluation(c.variantId)?.evaluation;
+      return {
+        island: c.island, cell: c.cell, variantId: c.variantId, fitness: c.fitness, descriptors: c.descriptors,
+        metrics: e?.status === 'ok' ? e.metrics : {}, parentIds: v.lineage.parentIds, operator: v.lineage.operator, iteration: v.lineage.iteration,
+      };
+    });
+  }
+
+  /** The archive of one island, or of all islands together, rebuilt from the stored cells. */
+  archive(island?: number): GridArchive {
+    const config = this.config();
+    const archive = new GridArchive({ dimensions: this.descriptors(), qdOffset: config.archive.qdOffset });
+    for (const c of this.store.archiveCells()) {
+      if (island === undefined || c.island === island) archive.add({ variantId: c.variantId, fitness: c.fitness, descriptors: c.descriptors, iteration: c.iteration });
+    }
+    return archive;
+  }
+
+  variant(idOrPrefix: string): { variant: Variant & { note: string | null }; evaluation: Evaluation | null; lineage: ReturnType<RunStore['ancestors']> } | { error: string } {
+    const matches = this.store.findVariants(idOrPrefix, 2);
+    if (matches.length === 0) return { error: `no variant ${idOrPrefix} in ${this.path}` };
+    if (matches.length > 1 && !matches.includes(idOrPrefix)) return { error: `${idOrPrefix} is ambiguous: ${matches.join(', ')}, ...` };
+    const id = matches.includes(idOrPrefix) ? idOrPrefix : matches[0]!;
+    const variant = this.store.getVariant(id)!;
+    return { variant, evaluation: this.store.getEvaluation(id)?.evaluation ?? null, lineage: this.store.ancestors(id) };
+  }
+
+  status(): RunStatus {
+    const config = this.config();
+    const combined = this.archive();
+    const islands = Array.from({ length: config.islands.count }, (_, k) => this.archive(k).stats());
+    const best = combined.best();
+    const bestRow = best ? this.store.archiveCells().find((c) => c.variantId === best.variantId && c.cell === best.cell) : undefined;
+    const seedId = contentId(this.store.meta<Record<string, string>>('seedFiles')!);
+    const seedEval = this.store.getEvaluation(seedId)?.evaluation;
+    const byStatus = this.store.evaluationsByStatus();
+    return {
+      db: this.path,
+      status: this.store.meta<string>('status') ?? 'running or interrupted',
+      engineVersion: this.store.meta<string>('engineVersion') ?? '?',
+      createdAt: this.store.meta<string>('createdAt') ?? '?',
+      seed: config.seed,
+      iterations: this.store.committedIterations(),
+      evaluations: { total: Object.values(byStatus).reduce((a, b) => a + b, 0), byStatus, cachedChildren: this.store.cachedChildren() },
+      elapsedMs: this.store.meta<number>('elapsedMs') ?? 0,
+      archive: { ...combined.stats(), islands },
+      best: best ? { id: best.variantId, fitness: best.fitness, descriptors: best.descriptors, island: bestRow?.island ?? 0, cell: best.cell, iteration: best.iteration } : null,
+      seedVariant: { id: seedId, fitness: seedEval?.status === 'ok' ? seedEval.fitness : null },
+      operators: this.store.operatorStats().map((o) => ({
+        operator: o.operator, uses: o.uses, failures: o.failures, children: o.children, evaluationFailures: o.evaluationFailures,
+        newCells: o.newCells, improvements: o.improvements, successRate: o.uses === 0 ? 0 : (o.newCells + o.improvements) / o.uses,
+      })),
+      budget: config.budget,
+    };
+  }
+
+  close(): void {
+    this.store.close();
+  }
+}

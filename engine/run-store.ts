@@ -1,0 +1,316 @@
+// RunStore: the only module that speaks SQL. One SQLite file per run holds everything a run is.
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import Database from 'better-sqlite3';
+import { RunLockedError, StorageError } from '../common/errors.js';
+import type { Evaluation, Variant } from '../common/types.js';
+import type { Elite } from '../archives/archive.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './store-schema.js';
+import { processIsAlive } from './process-alive.js';
+
+/** One child of a committed iteration. `evaluation` is null when the variant's evaluation was already stored. */
+export interface ChildRecord {
+  variant: Variant & { note?: string };
+  evaluation: Evaluation | null;
+  addStatus: 'new' | 'improved' | 'rejected';
+  cell: number | null;
+  improvement: number | null;
+  clipped: boolean;
+  reason: string | null;
+}
+
+/** Everything one iteration changes, written in one transaction by commit(). */
+export interface IterationRecord {
+  iteration: number;
+  island: number;
+  operator: string;
+  parentIds: string[];
+  status: 'evaluated' | 'operator-failed';
+  reason: string | null;
+  children: ChildRecord[];
+  /** Archive cells whose elite changed, on any island (migration included). */
+  cells: Array<{ island: number; cell: number; elite: Elite }>;
+  migrations: Array<{ from: number; to: number; variantId: string; addStatus: string }>;
+  /** Total wall-clock time the run has spent, all sessions together, as of this commit. */
+  elapsedMs: number;
+}
+
+/** A row of the evaluation log, as replayed to rebuild the archive. */
+export interface LogChild {
+  iteration: number;
+  island: number;
+  variantId: string | null;
+  status: Evaluation['status'] | null;
+  fitness: number | null;
+  descriptors: number[] | null;
+}
+
+export interface StoredEvaluation {
+  variantId: string;
+  iteration: number;
+  evaluation: Evaluation;
+}
+
+/**
+ * Contract:
+ * - create() makes a new file and fails if one exists; open() fails on a missing file, a file
+ *   that is not a run, or a newer schema. Older schemas are migrated on open for writing.
+ * - A writer takes the run's lock: open({ write: true }) fails with RunLockedError naming the
+ *   live process that holds it; a lock left by a dead process is taken over.
+ * - commit() writes one iteration atomically: after a crash the file holds every committed
+ *   iteration and nothing of the next. Iterations must be committed in increasing order.
+ * - Only the main thread uses a RunStore; calls are synchronous.
+ */
+export class RunStore {
+  private readonly db: Database.Database;
+  private readonly writable: boolean;
+  private readonly statements: ReturnType<RunStore['prepare']>;
+
+  private constructor(readonly path: string, db: Database.Database, writable: boolean) {
+    this.db = db;
+    this.writable = writable;
+    this.statements = this.prepare();
+  }
+
+  static create(path: string, meta: Record<string, unknown>): RunStore {
+    if (existsSync(path)) throw new StorageError(`${path} already exists; resume it with \`ouroboros resume ${path}\` or choose another --db`);
+    const db = RunStore.connect(path, false);
+    RunStore.migrate(db, path);
+    const store = new RunStore(path, db, true);
+    store.lock();
+    const insert = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+    db.transaction(() => { for (const [k, v] of Object.entries(meta)) insert.run(k, JSON.stringify(v)); })();
+    return store;
+  }
+
+  static open(path: string, options: { write: boolean }): RunStore {
+    if (!existsSync(path)) throw new StorageError(`${path}: no such run database`);
+    const db = RunStore.connect(path, !options.write);
+    let version: number;
+    try {
+      version = db.pragma('user_version', { simple: true }) as number;
+      const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'meta'").get() as { n: number };
+      if (version === 0 || tables.n === 0) throw new StorageError(`${path} is not an Ouroboros run database`);
+    } catch (error) {
+      db.close();
+      if (error instanceof StorageError) throw error;
+      throw new StorageError(`${path} is not a readable SQLite database: ${(error as Error).message}`, { cause: error });
+    }
+    if (version > SCHEMA_VERSION) {
+      db.close();
+      throw new StorageError(`${path} has schema version ${version}; this engine reads up to ${SCHEMA_VERSION}: upgrade Ouroboros`);
+    }
+    if (options.write) RunStore.migrate(db, path);
+    const store = new RunStore(path, db, options.write);
+    if (options.write) store.lock();
+    return store;
+  }
+
+  private static connect(path: string, readonly: boolean): Database.Database {
+    try {
+      const db = new Database(path, { readonly, fileMustExist: readonly });
+      if (!readonly) {
+        db.pragma('journal_mode = WAL');
+        // NORMAL in WAL mode keeps every commit atomic and consistent after a crash of the process.
+        db.pragma('synchronous = NORMAL');
+      }
+      db.pragma('busy_timeout = 5000');
+      return db;
+    } catch (error) {
+      throw new StorageError(`${path}: cannot open: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  private static migrate(db: Database.Database, path: string): void {
+    const from = db.pragma('user_version', { simple: true }) as number;
+    for (let v = from; v < SCHEMA_VERSION; v++) {
+      try {
+        db.transaction(() => { db.exec(MIGRATIONS[v]!); db.pragma(`user_version = ${v + 1}`); })();
+      } catch (error) {
+        throw new StorageError(`${path}: migration to schema ${v + 1} failed: ${(error as Error).message}`, { cause: error });
+      }
+    }
+  }
+
+  private lock(): void {
+    const host = hostname();
+    this.db.transaction(() => {
+      const row = this.db.prepare('SELECT pid, host, since FROM lock WHERE id = 1').get() as { pid: number; host: string; since: string } | undefined;
+      if (row && row.pid !== process.pid && (row.host !== host || processIsAlive(row.pid))) {
+        throw new RunLockedError(this.path, row.pid, row.host, row.since);
+      }
+      this.db.prepare('INSERT OR REPLACE INTO lock (id, pid, host, since) VALUES (1, ?, ?, ?)').run(process.pid, host, new Date().toISOString());
+    }).immediate();
+  }
+
+  private prepare() {
+    const db = this.db;
+    const w = this.writable;
+    return {
+      insertVariant: w ? db.prepare('INSERT OR IGNORE INTO variants (id, files, parent_ids, operator, iteration, island, note) VALUES (?, ?, ?, ?, ?, ?, ?)') : null,
+      insertEvaluation: w ? db.prepare('INSERT INTO evaluations (variant_id, iteration, status, reason, message, fitness, descriptors, metrics, artifacts, seed, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)') : null,
+      insertIteration: w ? db.prepare('INSERT INTO iterations (iteration, island, operator, parent_ids, status, reason, committed_at) VALUES (?, ?, ?, ?, ?, ?, ?)') : null,
+      insertChild: w ? db.prepare('INSERT INTO children (iteration, child_index, variant_id, cached, add_status, cell, improvement, clipped, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)') : null,
+      upsertCell: w ? db.prepare('INSERT OR REPLACE INTO archive_cells (island, cell, variant_id, fitness, descriptors, iteration) VALUES (?, ?, ?, ?, ?, ?)') : null,
+      insertMigration: w ? db.prepare('INSERT INTO migrations (iteration, from_island, to_island, variant_id, add_status) VALUES (?, ?, ?, ?, ?)') : null,
+      upsertOperator: w ? db.prepare(`INSERT INTO operator_stats (operator, uses, failures, children, evaluation_failures, new_cells, improvements, total_improvement)
+        VALUES (@operator, 1, @failures, @children, @evaluationFailures, @newCells, @improvements, @improvement)
+        ON CONFLICT(operator) DO UPDATE SET uses = uses + 1, failures = failures + @failures, children = children + @children,
+          evaluation_failures = evaluation_failures + @evaluationFailures, new_cells = new_cells + @newCells,
+          improvements = improvements + @improvements, total_improvement = total_improvement + @improvement`) : null,
+      setMeta: w ? db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)') : null,
+      getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+      getVariant: db.prepare('SELECT id, files, parent_ids, operator, iteration, island, note FROM variants WHERE id = ?'),
+      getEvaluation: db.prepare('SELECT * FROM evaluations WHERE variant_id = ?'),
+      hasEvaluation: db.prepare('SELECT 1 FROM evaluations WHERE variant_id = ?').pluck(),
+      lastIteration: db.prepare('SELECT max(iteration) FROM iterations').pluck(),
+      countEvaluations: db.prepare('SELECT count(*) FROM evaluations').pluck(),
+    };
+  }
+
+  /** A value stored at creation (config, problem, seed, ...) or by setMeta(). */
+  meta<T>(key: string): T | undefined {
+    const row = this.statements.getMeta.get(key) as { value: string } | undefined;
+    return row === undefined ? undefined : (JSON.parse(row.value) as T);
+  }
+
+  setMeta(key: string, value: unknown): void {
+    this.statements.setMeta!.run(key, JSON.stringify(value));
+  }
+
+  /** Number of committed iterations; the next one to run has this number. */
+  committedIterations(): number {
+    const last = this.statements.lastIteration.get() as number | null;
+    return last === null ? 0 : last + 1;
+  }
+
+  /** Number of stored evaluations (each variant is evaluated at most once). */
+  evaluationCount(): number {
+    return this.statements.countEvaluations.get() as number;
+  }
+
+  hasEvaluation(variantId: string): boolean {
+    return this.statements.hasEvaluation.get(variantId) !== undefined;
+  }
+
+  getVariant(id: string): (Variant & { note: string | null }) | undefined {
+    const row = this.statements.getVariant.get(id) as { id: string; files: string; parent_ids: string; operator: string; iteration: number; island: number; note: string | null } | undefined;
+    if (row === undefined) return undefined;
+    return {
+      id: row.id,
+      files: JSON.parse(row.files) as Record<string, string>,
+      lineage: { parentIds: JSON.parse(row.parent_ids) as string[], operator: row.operator, iteration: row.iteration, island: row.island },
+      note: row.note,
+    };
+  }
+
+  getEvaluation(variantId: string): StoredEvaluation | undefined {
+    const row = this.statements.getEvaluation.get(variantId) as EvaluationRow | undefined;
+    return row === undefined ? undefined : fromEvaluationRow(row);
+  }
+
+  /** Variant ids starting with `prefix` (for the CLI's short ids), at most `limit`. */
+  findVariants(prefix: string, limit = 2): string[] {
+    return this.db.prepare('SELECT id FROM variants WHERE id LIKE ? ORDER BY id LIMIT ?').pluck().all(`${prefix.replace(/[%_]/g, '')}%`, limit) as string[];
+  }
+
+  commit(record: IterationRecord): void {
+    const s = this.statements;
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      s.insertIteration!.run(record.iteration, record.island, record.operator, JSON.stringify(record.parentIds), record.status, record.reason, now);
+      let evaluationFailures = 0;
+      let newCells = 0;
+      let improvements = 0;
+      let improvement = 0;
+      record.children.forEach((child, index) => {
+        const v = child.variant;
+        s.insertVariant!.run(v.id, JSON.stringify(v.files), JSON.stringify(v.lineage.parentIds), v.lineage.operator, v.lineage.iteration, v.lineage.island, v.note ?? null);
+        const e = child.evaluation;
+        if (e !== null) {
+          const ok = e.status === 'ok';
+          s.insertEvaluation!.run(v.id, record.iteration, e.status, ok ? null : e.reason, ok ? null : e.message, ok ? e.fitness : null,
+            ok ? JSON.stringify(e.descriptors) : null, ok ? JSON.stringify(e.metrics) : null, ok ? JSON.stringify(e.artifacts) : null, e.seed, e.durationMs);
+          if (!ok) evaluationFailures++;
+        }
+        s.insertChild!.run(record.iteration, index, v.id, e === null ? 1 : 0, child.addStatus, child.cell, child.improvement, child.clipped ? 1 : 0, child.reason);
+        if (child.addStatus === 'new') newCells++;
+        if (child.addStatus === 'improved') improvements++;
+        if (child.addStatus !== 'rejected') improvement += child.improvement ?? 0;
+      });
+      for (const c of record.cells) {
+        s.upsertCell!.run(c.island, c.cell, c.elite.variantId, c.elite.fitness, JSON.stringify(c.elite.descriptors), c.elite.iteration);
+      }
+      for (const m of record.migrations) s.insertMigration!.run(record.iteration, m.from, m.to, m.variantId, m.addStatus);
+      s.upsertOperator!.run({
+        operator: record.operator, failures: record.status === 'operator-failed' ? 1 : 0, children: record.children.length,
+        evaluationFailures, newCells, improvements, improvement,
+      });
+      s.setMeta!.run('elapsedMs', JSON.stringify(record.elapsedMs));
+    })();
+  }
+
+  /** The evaluation log in commit order, one row per child (operator failures give a row with nulls). Streams; memory stays flat. */
+  *log(): Generator<LogChild> {
+    const rows = this.db.prepare(`SELECT i.iteration, i.island, c.variant_id AS variantId, e.status, e.fitness, e.descriptors
+      FROM iterations i LEFT JOIN children c ON c.iteration = i.iteration LEFT JOIN evaluations e ON e.variant_id = c.variant_id
+      ORDER BY i.iteration, c.child_index`).iterate() as IterableIterator<Omit<LogChild, 'descriptors'> & { descriptors: string | null }>;
+    for (const row of rows) yield { ...row, descriptors: row.descriptors === null ? null : (JSON.parse(row.descriptors) as number[]) };
+  }
+
+  /** Current elites of every island, by island then cell. */
+  archiveCells(): Array<{ island: number; cell: number; variantId: string; fitness: number; descriptors: number[]; iteration: number }> {
+    const rows = this.db.prepare('SELECT island, cell, variant_id AS variantId, fitness, descriptors, iteration FROM archive_cells ORDER BY island, cell').all() as Array<{ island: number; cell: number; variantId: string; fitness: number; descriptors: string; iteration: number }>;
+    return rows.map((r) => ({ ...r, descriptors: JSON.parse(r.descriptors) as number[] }));
+  }
+
+  operatorStats(): Array<{ operator: string; uses: number; failures: number; children: number; evaluationFailures: number; newCells: number; improvements: number; totalImprovement: number }> {
+    return this.db.prepare(`SELECT operator, uses, failures, children, evaluation_failures AS evaluationFailures, new_cells AS newCells,
+      improvements, total_improvement AS totalImprovement FROM operator_stats ORDER BY operator`).all() as ReturnType<RunStore['operatorStats']>;
+  }
+
+  evaluationsByStatus(): Record<string, number> {
+    const rows = this.db.prepare('SELECT status, count(*) AS n FROM evaluations GROUP BY status ORDER BY status').all() as Array<{ status: string; n: number }>;
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  /** Children that reused a stored evaluation instead of evaluating again. */
+  cachedChildren(): number {
+    return this.db.prepare('SELECT count(*) FROM children WHERE cached = 1').pluck().get() as number;
+  }
+
+  /** Lineage of a variant, nearest first: each ancestor through its first parent. */
+  ancestors(id: string, limit = 50): Array<{ id: string; operator: string; iteration: number; fitness: number | null; status: string | null }> {
+    const out: Array<{ id: string; operator: string; iteration: number; fitness: number | null; status: string | null }> = [];
+    let current = this.getVariant(id);
+    while (current !== undefined && out.length < limit) {
+      const e = this.getEvaluation(current.id)?.evaluation;
+      out.push({ id: current.id, operator: current.lineage.operator, iteration: current.lineage.iteration, fitness: e?.status === 'ok' ? e.fitness : null, status: e?.status ?? null });
+      const parent = current.lineage.parentIds[0];
+      current = parent === undefined ? undefined : this.getVariant(parent);
+    }
+    return out;
+  }
+
+  /** Releases the lock (if held) and closes the file. Safe to call twice. */
+  close(): void {
+    if (!this.db.open) return;
+    if (this.writable) {
+      try { this.db.prepare('DELETE FROM lock WHERE id = 1 AND pid = ?').run(process.pid); } catch { /* closing anyway */ }
+    }
+    this.db.close();
+  }
+}
+
+interface EvaluationRow {
+  variant_id: string; iteration: number; status: Evaluation['status']; reason: string | null; message: string | null;
+  fitness: number | null; descriptors: string | null; metrics: string | null; artifacts: string | null; seed: number; duration_ms: number;
+}
+
+function fromEvaluationRow(row: EvaluationRow): StoredEvaluation {
+  const common = { durationMs: row.duration_ms, seed: row.seed };
+  const evaluation: Evaluation = row.status === 'ok'
+    ? { status: 'ok', fitness: row.fitness!, descriptors: JSON.parse(row.descriptors!) as number[], metrics: JSON.parse(row.metrics!) as Record<string, number>, artifacts: JSON.parse(row.artifacts!) as Record<string, string>, ...common }
+    : { status: row.status, reason: row.reason as 'threw', message: row.message ?? '', ...common };
+  return { variantId: row.variant_id, iteration: row.iteration, evaluation };
+}

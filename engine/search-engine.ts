@@ -1,0 +1,275 @@
+// SearchEngine: the steady-state MAP-Elites loop: select, vary, evaluate, insert, commit, in iteration order.
+import { performance } from 'node:perf_hooks';
+import { IslandModel } from '../archives/island-model.js';
+import { selectParents } from '../archives/parent-selection.js';
+import { contentId } from '../common/content-id.js';
+import { EvaluatorError, InternalError } from '../common/errors.js';
+import { evaluationSeed, rngFor } from '../common/rng.js';
+import type { Evaluation, Variant } from '../common/types.js';
+import type { EvaluationPool } from '../fitness/evaluation-pool.js';
+import type { Operator } from '../operators/operator.js';
+import { checkParams } from '../operators/param-space.js';
+import type { RunConfig } from './config-schema.js';
+import { buildRecord, type ChildOutcome, type IterationOutcome } from './iteration-record.js';
+import { chooseWeighted, type WeightedOperator } from './operator-registry.js';
+import type { Problem } from './problem.js';
+import type { RunStore } from './run-store.js';
+
+export interface Budget {
+  iterations?: number;
+  evaluations?: number;
+  wallClockSeconds?: number;
+  targetFitness?: number;
+}
+
+export type StopReason = 'iterations' | 'evaluations' | 'wall-clock' | 'target-fitness' | 'interrupted' | 'aborted';
+
+export interface Progress {
+  /** Iterations committed, all sessions together. */
+  iterations: number;
+  /** Evaluations stored, all sessions together. */
+  evaluations: number;
+  /** Evaluations per second in this session. */
+  evaluationsPerSecond: number;
+  coverage: number;
+  filledCells: number;
+  qdScore: number;
+  bestFitness: number | null;
+  inFlight: number;
+  elapsedMs: number;
+  budget: Budget;
+}
+
+export interface EngineOptions {
+  store: RunStore;
+  pool: EvaluationPool;
+  problem: Problem;
+  config: RunConfig;
+  operators: WeightedOperator[];
+  budget: Budget;
+  /** Aborting it stops launching iterations; those in flight finish and are committed. */
+  signal: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+}
+
+/**
+ * Invariants (docs/architecture.md):
+ * - Iteration i chooses its island, operator and parents with rngFor(seed, i, purpose) from the
+ *   archive as committed up to iteration basis(i) = max(i - pipelineDepth, 0), so it is launched
+ *   right after that commit, and results are committed strictly in iteration order. The archive
+ *   is therefore the same whatever the number of workers and the order evaluations finish in.
+ * - On resume the archive is rebuilt by replaying the log, launching each pending iteration at
+ *   the same point of the replay as an uninterrupted run would have.
+ * - A variant already evaluated is not evaluated again; at commit, the evaluation stored by the
+ *   earliest iteration wins, which keeps de-duplication deterministic too.
+ */
+export class SearchEngine {
+  private readonly islands: IslandModel;
+  private readonly pending = new Map<number, Promise<IterationOutcome>>();
+  private readonly inflight = new Map<string, { iteration: number; done: Promise<unknown> }>();
+  private readonly weights: number[];
+  private readonly depth: number;
+  private readonly sessionStart = performance.now();
+  private readonly elapsedBefore: number;
+  private stopReason: StopReason | null = null;
+  private aborted = false;
+  private committed = 0;
+
+  constructor(private readonly o: EngineOptions) {
+    this.islands = new IslandModel(o.config.islands.count, { dimensions: o.problem.descriptors, qdOffset: o.config.archive.qdOffset });
+    this.weights = o.operators.map((w) => w.weight);
+    this.depth = o.config.pipelineDepth;
+    this.elapsedBefore = o.store.meta<number>('elapsedMs') ?? 0;
+  }
+
+  /** Runs until a budget is spent or the signal stops it; resolves once everything launched is committed. */
+  async run(): Promise<{ stopReason: StopReason; iterations: number }> {
+    const start = this.o.store.committedIterations();
+    this.committed = start;
+    if (start === 0) {
+      this.launch(0);
+    } else {
+      this.replay(start);
+      this.checkStop();
+    }
+    while (this.pending.has(this.committed)) {
+      const outcome = await this.pending.get(this.committed)!;
+      if (this.aborted) break;
+      this.pending.delete(this.committed);
+      this.commit(this.committed, outcome);
+      this.committed++;
+      this.checkStop();
+      if (this.stopReason === null) this.launchAfter(this.committed - 1);
+      this.o.onProgress?.(this.progress());
+    }
+    if (this.aborted) this.stopReason = 'aborted';
+    return { stopReason: this.stopReason ?? 'iterations', iterations: this.committed };
+  }
+
+  /** Gives up on iterations in flight: they are not committed (a second Ctrl-C). */
+  abort(): void {
+    this.aborted = true;
+    this.o.pool.abortAll();
+  }
+
+  archive(): IslandModel {
+    return this.islands;
+  }
+
+  progress(): Progress {
+    const stats = this.islands.stats();
+    const sessionMs = performance.now() - this.sessionStart;
+    return {
+      iterations: this.committed,
+      evaluations: this.o.store.evaluationCount(),
+      evaluationsPerSecond: sessionMs > 0 ? this.o.pool.stats().evaluations / (sessionMs / 1000) : 0,
+      coverage: stats.coverage,
+      filledCells: stats.filledCells,
+      qdScore: stats.qdScore,
+      bestFitness: stats.bestFitness,
+      inFlight: this.pending.size,
+      elapsedMs: this.elapsedMs(),
+      budget: this.o.budget,
+    };
+  }
+
+  private elapsedMs(): number {
+    return this.elapsedBefore + (performance.now() - this.sessionStart);
+  }
+
+  private replay(start: number): void {
+    let current = -1;
+    const finish = (c: number): void => {
+      this.afterApply(c);
+      for (const i of this.successors(c)) if (i >= start) this.launch(i);
+    };
+    for (const row of this.o.store.log()) {
+      if (row.iteration !== current) {
+        if (current >= 0) finish(current);
+        current = row.iteration;
+      }
+      if (row.status === 'ok' && row.variantId !== null) {
+        const elite = { variantId: row.variantId, fitness: row.fitness!, descriptors: row.descriptors!, iteration: row.iteration };
+        for (const island of row.iteration === 0 ? this.allIslands() : [row.island]) this.islands.island(island).add(elite);
+      }
+    }
+    if (current >= 0) finish(current);
+    if (current !== start - 1) throw new InternalError(`log replay ended at iteration ${current}, expected ${start - 1}`);
+  }
+
+  /** Iterations whose parents come from the archive as committed up to iteration c. */
+  private successors(c: number): number[] {
+    if (c === 0) return Array.from({ length: this.depth }, (_, k) => k + 1);
+    return [c + this.depth];
+  }
+
+  private launchAfter(c: number): void {
+    for (const i of this.successors(c)) this.launch(i);
+  }
+
+  private allIslands(): number[] {
+    return this.islands.islands.map((_, k) => k);
+  }
+
+  /** Work done after iteration c's children are in the archive, identical live and in replay. */
+  private afterApply(c: number): ReturnType<IslandModel['migrate']> {
+    const interval = this.o.config.islands.migrationInterval;
+    return c > 0 && c % interval === 0 ? this.islands.migrate(c) : [];
+  }
+
+  private launch(i: number): void {
+    if (this.o.budget.iterations !== undefined && i >= this.o.budget.iterations) return;
+    if (this.pending.has(i) || i < this.committed) throw new InternalError(`iteration ${i} launched twice`);
+    if (i === 0) {
+      const files = this.o.problem.seedFiles;
+      const variant: Variant = { id: contentId(files), files, lineage: { parentIds: [], operator: 'seed', iteration: 0, island: 0 } };
+      this.pending.set(0, this.evaluateChildren(0, 0, 'seed', [], [{ variant }]));
+      return;
+    }
+    const island = i % this.islands.islands.length;
+    const { operator } = this.o.operators[chooseWeighted(this.weights, rngFor(this.o.config.seed, i, 'operator-choice').next())]!;
+    const elites = this.islands.island(island).elites();
+    const chosen = selectParents(elites, operator.parentCount, rngFor(this.o.config.seed, i, 'select'), this.o.config.selection);
+    const parents = chosen.map((e) => {
+      const v = this.o.store.getVariant(e.variantId);
+      if (v === undefined) throw new InternalError(`elite ${e.variantId} is not stored`);
+      return v;
+    });
+    this.pending.set(i, this.vary(i, island, operator, parents));
+  }
+
+  private async vary(i: number, island: number, operator: Operator, parents: Variant[]): Promise<IterationOutcome> {
+    const parentIds = parents.map((p) => p.id);
+    const base = { island, operator: operator.name, parentIds };
+    let result;
+    try {
+      result = await operator.propose({ parents, rng: rngFor(this.o.config.seed, i, 'operator'), iteration: i, params: this.o.problem.params, signal: this.o.signal });
+    } catch (error) {
+      result = { ok: false as const, reason: `the operator threw: ${(error as Error).message ?? String(error)}` };
+    }
+    if (!result.ok) return { ...base, failure: result.reason, children: [] };
+    if (result.children.length === 0) return { ...base, failure: 'the operator returned no children', children: [] };
+    const children = result.children.map((p) => ({
+      variant: { id: contentId(p.files), files: p.files, lineage: { parentIds, operator: operator.name, iteration: i, island }, ...(p.note ? { note: p.note } : {}) },
+    }));
+    return this.evaluateChildren(i, island, operator.name, parentIds, children);
+  }
+
+  private async evaluateChildren(i: number, island: number, operator: string, parentIds: string[], children: Array<{ variant: ChildOutcome['variant'] }>): Promise<IterationOutcome> {
+    const evaluations = await Promise.all(children.map((c, k) => this.evaluationFor(c.variant, i, k)));
+    return { island, operator, parentIds, failure: null, children: children.map((c, k) => ({ variant: c.variant, evaluation: evaluations[k]! })) };
+  }
+
+  /** Own evaluation of the variant, or null when an earlier iteration's evaluation will be used at commit. */
+  private async evaluationFor(variant: Variant, i: number, k: number): Promise<Evaluation | null> {
+    if (this.o.store.hasEvaluation(variant.id)) return null;
+    const earlier = this.inflight.get(variant.id);
+    if (earlier !== undefined && earlier.iteration < i) {
+      await earlier.done;
+      return null;
+    }
+    const seed = evaluationSeed(this.o.config.seed, i, k);
+    const promise = this.evaluate(variant, i, seed);
+    if (earlier === undefined || earlier.iteration > i) this.inflight.set(variant.id, { iteration: i, done: promise });
+    return promise;
+  }
+
+  private async evaluate(variant: Variant, i: number, seed: number): Promise<Evaluation> {
+    const p = this.o.problem.params;
+    let params = {};
+    if (p !== null) {
+      let problems: string[];
+      try {
+        params = JSON.parse(variant.files[p.file] ?? 'null');
+        problems = checkParams(params, p.space);
+      } catch (error) {
+        problems = [`not JSON: ${(error as Error).message}`];
+      }
+      if (problems.length > 0) return { status: 'invalid', reason: 'invalid-params', message: `${p.file}: ${problems.join('; ')}`, durationMs: 0, seed };
+    }
+    return this.o.pool.evaluate({ variantId: variant.id, files: variant.files, params, seed, iteration: i, problemDir: this.o.problem.dir });
+  }
+
+  private commit(i: number, outcome: IterationOutcome): void {
+    const record = buildRecord(i, outcome, this.o.store, this.islands, () => this.afterApply(i), this.elapsedMs());
+    this.o.store.commit(record);
+    for (const child of outcome.children) {
+      if (this.inflight.get(child.variant.id)?.iteration === i) this.inflight.delete(child.variant.id);
+    }
+    if (i === 0 && this.islands.stats().filledCells === 0) {
+      const e = record.children[0]?.evaluation;
+      const why = e && e.status !== 'ok' ? `${e.status} (${e.reason}): ${e.message}` : record.children[0]?.reason ?? 'unknown';
+      throw new EvaluatorError(`the seed variant could not enter the archive, so the search cannot start: ${why}`);
+    }
+  }
+
+  private checkStop(): void {
+    if (this.stopReason !== null) return;
+    const b = this.o.budget;
+    if (this.o.signal.aborted) this.stopReason = 'interrupted';
+    else if (b.iterations !== undefined && this.committed >= b.iterations) this.stopReason = 'iterations';
+    else if (b.evaluations !== undefined && this.o.store.evaluationCount() >= b.evaluations) this.stopReason = 'evaluations';
+    else if (b.wallClockSeconds !== undefined && this.elapsedMs() >= b.wallClockSeconds * 1000) this.stopReason = 'wall-clock';
+    else if (b.targetFitness !== undefined && (this.islands.stats().bestFitness ?? -Infinity) >= b.targetFitness) this.stopReason = 'target-fitness';
+  }
+}

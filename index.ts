@@ -1,0 +1,21 @@
+// The library entry point: start, resume and read runs; the archive classes; the operator and evaluator contracts.
+export { startRun, resumeRun, defaultDbPath, ENGINE_VERSION, type RunOptions, type RunResult } from './engine/run.js';
+export { RunReader, type RunStatus, type EliteRow } from './engine/run-reader.js';
+export { SearchEngine, type Budget, type Progress, type StopReason } from './engine/search-engine.js';
+export { loadRunConfig } from './engine/load-config.js';
+export { loadProblem, type Problem } from './engine/problem.js';
+export type { RunConfig, ProblemManifest } from './engine/config-schema.js';
+export { elitesToCsv, elitesToJsonl, writeEliteFiles } from './engine/export-elites.js';
+export { GridArchive, type GridArchiveOptions } from './archives/grid-archive.js';
+export { IslandModel, type Migration } from './archives/island-model.js';
+export { selectParents, type SelectionStrategy } from './archives/parent-selection.js';
+export type { Archive, AddResult, ArchiveStats, Elite } from './archives/archive.js';
+export type { Operator, OperatorContext, OperatorResult, Proposal } from './operators/operator.js';
+export { ParamMutationOperator } from './operators/param-mutation-operator.js';
+export { ParamCrossoverOperator } from './operators/param-crossover-operator.js';
+export type { Evaluate, EvaluationInput, EvaluatorResult } from './fitness/evaluator.js';
+export { EvaluationPool, type EvaluationPoolOptions } from './fitness/evaluation-pool.js';
+export { rngFor, evaluationSeed, type Rng } from './common/rng.js';
+export { contentId } from './common/content-id.js';
+export * from './common/errors.js';
+export type * from './common/types.js';
