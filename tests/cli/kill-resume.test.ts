@@ -1,0 +1,83 @@
+import test from 'ava';
+import { join } from 'node:path';
+import { archiveOf, committedIterations, logOf, runCli, sphereConfig, startCli, tempDir } from '../helpers/cli.js';
+
+const iterations = 300;
+const env = { SPHERE_BUSY_MS: '3', SPHERE_JITTER_MS: '4' };
+
+/** Kills the CLI with SIGKILL once the run has committed `target` iterations, plus a random few milliseconds. */
+async function killAt(args: string[], db: string, target: number) {
+  const { child, done } = startCli(args, env);
+  let exited = false;
+  void done.then(() => { exited = true; });
+  while (!exited) {
+    let committed = 0;
+    try { committed = committedIterations(db); } catch { /* not created yet */ }
+    if (committed >= target) break;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await new Promise((r) => setTimeout(r, Math.random() * 30));
+  child.kill('SIGKILL');
+  return done;
+}
+
+test('a run killed with SIGKILL at random moments and resumed ends with the archive of an uninterrupted run', async (t) => {
+  const dir = tempDir();
+  const reference = join(dir, 'reference.sqlite');
+  const killed = join(dir, 'killed.sqlite');
+  const ref = await runCli(['run', sphereConfig, '--db', reference, '--quiet', '--max-iterations', String(iterations)], env);
+  t.is(ref.code, 0, ref.stderr);
+
+  const first = 20 + Math.floor(Math.random() * iterations * 0.4);
+  const k1 = await killAt(['run', sphereConfig, '--db', killed, '--quiet', '--max-iterations', String(iterations)], killed, first);
+  t.is(k1.signal, 'SIGKILL');
+  const afterFirst = committedIterations(killed);
+  t.log(`first kill once ${first} iterations were committed; ${afterFirst} were when it landed`);
+  t.true(afterFirst < iterations, 'the kill must land before the run finished');
+
+  // Kill the resume too, then resume to the end.
+  const second = afterFirst + 10 + Math.floor(Math.random() * (iterations - afterFirst) * 0.5);
+  const k2 = await killAt(['resume', killed, '--quiet'], killed, second);
+  t.is(k2.signal, 'SIGKILL');
+  t.log(`second kill once ${second} were committed; ${committedIterations(killed)} were when it landed`);
+
+  const final = await runCli(['resume', killed, '--quiet'], env);
+  t.is(final.code, 0, final.stderr);
+  t.is(committedIterations(killed), iterations);
+  t.deepEqual(archiveOf(killed), archiveOf(reference));
+  t.deepEqual(logOf(killed), logOf(reference));
+});
+
+test('SIGINT stops a run gracefully, prints the resume command, and the resumed run matches an uninterrupted one', async (t) => {
+  const dir = tempDir();
+  const reference = join(dir, 'reference.sqlite');
+  const stopped = join(dir, 'stopped.sqlite');
+  const ref = await runCli(['run', sphereConfig, '--db', reference, '--quiet', '--max-iterations', '300'], env);
+  t.is(ref.code, 0, ref.stderr);
+  const { child, done } = startCli(['run', sphereConfig, '--db', stopped, '--max-iterations', '300'], env);
+  // Wait until iterations are being committed, then interrupt.
+  await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => { if (/iteration \d+/.test(d.toString())) resolve(); }));
+  child.kill('SIGINT');
+  const result = await done;
+  t.is(result.code, 130, result.stderr);
+  t.regex(result.stdout, /SIGINT: stopping/);
+  t.regex(result.stdout, new RegExp(`resume with: ouroboros resume \\S*stopped\\.sqlite`));
+  const committed = committedIterations(stopped);
+  t.true(committed > 0 && committed < 300, `committed ${committed}`);
+  const resumed = await runCli(['resume', stopped, '--quiet'], env);
+  t.is(resumed.code, 0, resumed.stderr);
+  t.deepEqual(archiveOf(stopped), archiveOf(reference));
+});
+
+test('resume --max-iterations raises the budget of a finished run to that total', async (t) => {
+  const dir = tempDir();
+  const db = join(dir, 'run.sqlite');
+  t.is((await runCli(['run', sphereConfig, '--db', db, '--quiet', '--max-iterations', '50'], env)).code, 0);
+  t.is(committedIterations(db), 50);
+  const more = await runCli(['resume', db, '--quiet', '--max-iterations', '80'], env);
+  t.is(more.code, 0, more.stderr);
+  t.is(committedIterations(db), 80);
+  const again = await runCli(['resume', db, '--quiet'], env);
+  t.is(again.code, 0, again.stderr);
+  t.is(committedIterations(db), 80, 'the raised budget is remembered');
+});
