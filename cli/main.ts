@@ -60,8 +60,9 @@ async function main(): Promise<number> {
     .version()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .fail((message, error) => {
-      if (error) throw error;
-      process.stderr.write(`error: ${message}\nrun \`ouroboros --help\` for usage\n`);
+      // yargs reports its own usage errors (and our coerce checks) as YError; anything else is ours.
+      if (error && error.name !== 'YError') throw error;
+      process.stderr.write(`error: ${message ?? error?.message}\nrun \`ouroboros --help\` for usage\n`);
       process.exit(EXIT.badInput);
     })
     .parseAsync();
