@@ -72,6 +72,9 @@ export class SearchEngine {
   private readonly sessionStart = performance.now();
   private readonly elapsedBefore: number;
   private stopReason: StopReason | null = null;
+  /** Best fitness in any island; elitist archives never lose it, so a running maximum is exact. */
+  private bestFitness = -Infinity;
+  private lastProgress = 0;
   private aborted = false;
   private committed = 0;
 
@@ -100,7 +103,7 @@ export class SearchEngine {
       this.committed++;
       this.checkStop();
       if (this.stopReason === null) this.launchAfter(this.committed - 1);
-      this.o.onProgress?.(this.progress());
+      this.reportProgress(this.pending.size === 0);
     }
     if (this.aborted) this.stopReason = 'aborted';
     return { stopReason: this.stopReason ?? 'iterations', iterations: this.committed };
@@ -133,6 +136,15 @@ export class SearchEngine {
     };
   }
 
+  /** Progress is computed at most every 100 ms (and at the end): it reads the whole archive. */
+  private reportProgress(force: boolean): void {
+    if (this.o.onProgress === undefined) return;
+    const now = performance.now();
+    if (!force && now - this.lastProgress < 100) return;
+    this.lastProgress = now;
+    this.o.onProgress(this.progress());
+  }
+
   private elapsedMs(): number {
     return this.elapsedBefore + (performance.now() - this.sessionStart);
   }
@@ -150,7 +162,9 @@ export class SearchEngine {
       }
       if (row.status === 'ok' && row.variantId !== null) {
         const elite = { variantId: row.variantId, fitness: row.fitness!, descriptors: row.descriptors!, iteration: row.iteration };
-        for (const island of row.iteration === 0 ? this.allIslands() : [row.island]) this.islands.island(island).add(elite);
+        for (const island of row.iteration === 0 ? this.allIslands() : [row.island]) {
+          if (this.islands.island(island).add(elite).status !== 'rejected') this.bestFitness = Math.max(this.bestFitness, elite.fitness);
+        }
       }
     }
     if (current >= 0) finish(current);
@@ -253,6 +267,10 @@ export class SearchEngine {
   private commit(i: number, outcome: IterationOutcome): void {
     const record = buildRecord(i, outcome, this.o.store, this.islands, () => this.afterApply(i), this.elapsedMs());
     this.o.store.commit(record);
+    for (const child of record.children) {
+      const e = child.evaluation ?? this.o.store.getEvaluation(child.variant.id)?.evaluation;
+      if (child.addStatus !== 'rejected' && e?.status === 'ok') this.bestFitness = Math.max(this.bestFitness, e.fitness);
+    }
     for (const child of outcome.children) {
       if (this.inflight.get(child.variant.id)?.iteration === i) this.inflight.delete(child.variant.id);
     }
@@ -270,6 +288,6 @@ export class SearchEngine {
     else if (b.iterations !== undefined && this.committed >= b.iterations) this.stopReason = 'iterations';
     else if (b.evaluations !== undefined && this.o.store.evaluationCount() >= b.evaluations) this.stopReason = 'evaluations';
     else if (b.wallClockSeconds !== undefined && this.elapsedMs() >= b.wallClockSeconds * 1000) this.stopReason = 'wall-clock';
-    else if (b.targetFitness !== undefined && (this.islands.stats().bestFitness ?? -Infinity) >= b.targetFitness) this.stopReason = 'target-fitness';
+    else if (b.targetFitness !== undefined && this.bestFitness >= b.targetFitness) this.stopReason = 'target-fitness';
   }
 }
