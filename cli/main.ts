@@ -27,9 +27,10 @@ async function main(): Promise<number> {
       .option('seed', { type: 'number', describe: 'run seed (overrides the config); the same config and seed give the same archive' })
       .option('workers', { type: 'number', describe: 'evaluation worker threads (default: the config, else one per core); does not change the result', coerce: positiveInt('workers') })
       .option('max-iterations', { type: 'number', describe: 'iteration budget (overrides the config)', coerce: positiveInt('max-iterations') })
+      .option('overwrite', { type: 'boolean', default: false, describe: 'replace an existing run database at that path (refused while another process is writing it)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no live progress, only the summary' })
       .example('$0 run configs/quickstart.json', 'the quickstart search, about a minute on 2 cores'),
-    async (a) => { code = await searchCommand('run', { config: a.config, db: a.db, seed: a.seed, workers: a.workers, maxIterations: a.maxIterations, quiet: a.quiet }); })
+    async (a) => { code = await searchCommand('run', { config: a.config, db: a.db, seed: a.seed, workers: a.workers, maxIterations: a.maxIterations, quiet: a.quiet, overwrite: a.overwrite }); })
     .command('resume <db>', 'continue a stopped or finished run exactly where it left off', (y) => y
       .positional('db', { type: 'string', demandOption: true, describe: 'run database' })
       .option('max-iterations', { type: 'number', describe: 'the run\'s total iteration budget (not an addition): raise it to search further', coerce: positiveInt('max-iterations') })

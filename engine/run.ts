@@ -1,5 +1,5 @@
 // The run lifecycle: start a run from a config, resume one from its database, with everything opened and closed in order.
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,8 @@ export interface RunOptions {
   workers?: number;
   /** Total iterations of the run (not an addition): raises or lowers the budget. */
   maxIterations?: number;
+  /** Replace an existing run database at the same path (refused while another process writes it). */
+  overwrite?: boolean;
   /** Stops launching new iterations; those in flight are committed. */
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
@@ -57,6 +59,10 @@ export async function startRun(configFile: string, options: RunOptions = {}): Pr
   let store: RunStore;
   try {
     mkdirSync(dirname(db), { recursive: true });
+    if (options.overwrite && existsSync(db)) {
+      RunStore.open(db, { write: true }).close(); // throws RunLockedError while a live process writes it
+      for (const suffix of ['', '-wal', '-shm']) rmSync(db + suffix, { force: true });
+    }
     store = RunStore.create(db, {
       engineVersion: ENGINE_VERSION,
       createdAt: new Date().toISOString(),

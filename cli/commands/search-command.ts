@@ -15,6 +15,7 @@ export interface SearchArgs {
   workers?: number;
   maxIterations?: number;
   quiet: boolean;
+  overwrite?: boolean;
 }
 
 /** Runs (or resumes) a search; returns the process exit code. */
@@ -48,7 +49,7 @@ export async function searchCommand(mode: 'run' | 'resume', args: SearchArgs): P
   let result: RunResult;
   try {
     result = mode === 'run'
-      ? await startRun(args.config!, { ...options, ...(args.db !== undefined ? { db: args.db } : {}), ...(args.seed !== undefined ? { seed: args.seed } : {}) })
+      ? await startRun(args.config!, { ...options, ...(args.db !== undefined ? { db: args.db } : {}), ...(args.seed !== undefined ? { seed: args.seed } : {}), overwrite: args.overwrite ?? false })
       : await resumeRun(args.db!, options);
   } finally {
     reporter.finish();

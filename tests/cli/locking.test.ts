@@ -1,0 +1,37 @@
+import test from 'ava';
+import { join } from 'node:path';
+import { committedIterations, runCli, sphereConfig, startCli, tempDir } from '../helpers/cli.js';
+
+test('resuming or overwriting a run that another live process is writing fails with a message naming that process', async (t) => {
+  const dir = tempDir();
+  const db = join(dir, 'r.sqlite');
+  const { child, done } = startCli(['run', sphereConfig, '--db', db, '--quiet', '--max-iterations', '100000'], { SPHERE_BUSY_MS: '5' });
+  try {
+    while (true) {
+      try { if (committedIterations(db) > 0) break; } catch { /* not there yet */ }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const resumed = await runCli(['resume', db, '--quiet']);
+    t.is(resumed.code, 3);
+    t.regex(resumed.stderr, new RegExp(`is being written by process ${child.pid} on `));
+    const overwritten = await runCli(['run', sphereConfig, '--db', db, '--quiet', '--overwrite']);
+    t.is(overwritten.code, 3);
+    t.regex(overwritten.stderr, new RegExp(`process ${child.pid}`));
+    const status = await runCli(['status', db, '--json']);
+    t.is(status.code, 0, 'readers do not need the lock');
+    t.true(JSON.parse(status.stdout).iterations > 0);
+  } finally {
+    child.kill('SIGTERM');
+    await done;
+  }
+  t.true(committedIterations(db) > 0);
+});
+
+test('run --overwrite replaces a finished run', async (t) => {
+  const dir = tempDir();
+  const db = join(dir, 'r.sqlite');
+  t.is((await runCli(['run', sphereConfig, '--db', db, '--quiet', '--max-iterations', '30'])).code, 0);
+  const again = await runCli(['run', sphereConfig, '--db', db, '--quiet', '--max-iterations', '20', '--overwrite']);
+  t.is(again.code, 0, again.stderr);
+  t.is(committedIterations(db), 20);
+});
