@@ -64,7 +64,7 @@ function summarise(result: RunResult): void {
   const reader = RunReader.open(result.db);
   try {
     const s = reader.status();
-    const db = relative(process.cwd(), result.db) || result.db;
+    const db = shortPath(result.db);
     const say = (line = '') => process.stdout.write(line + '\n');
     say(`\nstopped: ${describeStop(result.stopReason)} after ${s.iterations} iterations, ${s.evaluations.total} evaluations`);
     const seed = s.seedVariant.fitness;
@@ -91,12 +91,18 @@ function summarise(result: RunResult): void {
       const shown = reader.variant(s.best.id);
       if (!('error' in shown)) writeVariantFiles(shown.variant.files, bestDir);
     }
-    const rel = (p: string) => relative(process.cwd(), p) || p;
+    const rel = shortPath;
     say(`exports: ${rel(`${base}.elites.jsonl`)}, ${rel(`${base}.elites.csv`)}, best variant's files in ${rel(bestDir)}/`);
     say(`next: ouroboros status ${db} | ouroboros show ${db} ${s.best?.id ?? '<id>'} | ouroboros resume ${db} --max-iterations ${s.iterations * 2}`);
   } finally {
     reader.close();
   }
+}
+
+/** A path relative to the current folder when it lies below it, else absolute. */
+function shortPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel === '' || rel.startsWith('..') ? path : rel;
 }
 
 function describeStop(reason: RunResult['stopReason']): string {

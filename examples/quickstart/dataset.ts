@@ -17,7 +17,7 @@ export interface Dataset {
 
 /** Fixed, so that the data never depends on the evaluation seed: every variant sees the same task. */
 const DATA_SEED = 0x5eed_0001;
-export const TRAIN_POOL_ROWS = 600;
+export const TRAIN_POOL_ROWS = 800;
 export const VALIDATION_ROWS = 400;
 /** Two spiral coordinates, then two pure-noise columns. */
 export const RAW_DIM = 4;

@@ -43,10 +43,10 @@ export function readConfig(params: Record<string, unknown>): StackConfig {
     hiddenLayers: number(params, 'hiddenLayers', 1, 3, true),
     activation: choice(params, 'activation', ACTIVATIONS),
     learningRate: number(params, 'learningRate', 1e-3, 0.5, false),
-    epochs: number(params, 'epochs', 10, 80, true),
+    epochs: number(params, 'epochs', 15, 60, true),
     l2: number(params, 'l2', 1e-6, 1e-1, false),
     features: choice(params, 'features', FEATURE_TRANSFORMS),
-    trainFraction: number(params, 'trainFraction', 0.3, 1, false),
+    trainFraction: number(params, 'trainFraction', 0.4, 1, false),
     batchSize: choice(params, 'batchSize', BATCH_SIZES),
   };
 }
