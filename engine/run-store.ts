@@ -40,6 +40,8 @@ export interface LogChild {
   iteration: number;
   island: number;
   variantId: string | null;
+  /** Iteration whose evaluation of this variant is stored: equal to `iteration` unless a stored one was reused. */
+  evaluatedAt: number | null;
   status: Evaluation['status'] | null;
   fitness: number | null;
   descriptors: number[] | null;
@@ -252,7 +254,7 @@ export class RunStore {
 
   /** The evaluation log in commit order, one row per child (operator failures give a row with nulls). Streams; memory stays flat. */
   *log(): Generator<LogChild> {
-    const rows = this.db.prepare(`SELECT i.iteration, i.island, c.variant_id AS variantId, e.status, e.fitness, e.descriptors
+    const rows = this.db.prepare(`SELECT i.iteration, i.island, c.variant_id AS variantId, e.iteration AS evaluatedAt, e.status, e.fitness, e.descriptors
       FROM iterations i LEFT JOIN children c ON c.iteration = i.iteration LEFT JOIN evaluations e ON e.variant_id = c.variant_id
       ORDER BY i.iteration, c.child_index`).iterate() as IterableIterator<Omit<LogChild, 'descriptors'> & { descriptors: string | null }>;
     for (const row of rows) yield { ...row, descriptors: row.descriptors === null ? null : (JSON.parse(row.descriptors) as number[]) };

@@ -151,15 +151,20 @@ export class SearchEngine {
 
   private replay(start: number): void {
     let current = -1;
+    let evaluations = 0;
+    let stopped = false;
     const finish = (c: number): void => {
       this.afterApply(c);
-      for (const i of this.successors(c)) if (i >= start) this.launch(i);
+      // The live run stopped launching once a deterministic budget was spent at some commit; so does the replay.
+      stopped ||= this.spent(evaluations) !== null;
+      if (!stopped) for (const i of this.successors(c)) if (i >= start) this.launch(i);
     };
     for (const row of this.o.store.log()) {
       if (row.iteration !== current) {
         if (current >= 0) finish(current);
         current = row.iteration;
       }
+      if (row.evaluatedAt === row.iteration && row.variantId !== null) evaluations++;
       if (row.status === 'ok' && row.variantId !== null) {
         const elite = { variantId: row.variantId, fitness: row.fitness!, descriptors: row.descriptors!, iteration: row.iteration };
         for (const island of row.iteration === 0 ? this.allIslands() : [row.island]) {
@@ -286,8 +291,15 @@ export class SearchEngine {
     const b = this.o.budget;
     if (this.o.signal.aborted) this.stopReason = 'interrupted';
     else if (b.iterations !== undefined && this.committed >= b.iterations) this.stopReason = 'iterations';
-    else if (b.evaluations !== undefined && this.o.store.evaluationCount() >= b.evaluations) this.stopReason = 'evaluations';
     else if (b.wallClockSeconds !== undefined && this.elapsedMs() >= b.wallClockSeconds * 1000) this.stopReason = 'wall-clock';
-    else if (b.targetFitness !== undefined && this.bestFitness >= b.targetFitness) this.stopReason = 'target-fitness';
+    else this.stopReason = this.spent(b.evaluations === undefined ? 0 : this.o.store.evaluationCount());
+  }
+
+  /** The budgets that depend only on what has been committed, so a replay reaches the same verdict. */
+  private spent(evaluations: number): StopReason | null {
+    const b = this.o.budget;
+    if (b.evaluations !== undefined && evaluations >= b.evaluations) return 'evaluations';
+    if (b.targetFitness !== undefined && this.bestFitness >= b.targetFitness) return 'target-fitness';
+    return null;
   }
 }

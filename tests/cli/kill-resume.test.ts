@@ -1,13 +1,14 @@
 import test from 'ava';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { archiveOf, committedIterations, logOf, runCli, sphereConfig, startCli, tempDir } from '../helpers/cli.js';
 
 const iterations = 300;
 const env = { SPHERE_BUSY_MS: '3', SPHERE_JITTER_MS: '4' };
 
 /** Kills the CLI with SIGKILL once the run has committed `target` iterations, plus a random few milliseconds. */
-async function killAt(args: string[], db: string, target: number) {
-  const { child, done } = startCli(args, env);
+async function killAt(args: string[], db: string, target: number, environment = env) {
+  const { child, done } = startCli(args, environment);
   let exited = false;
   void done.then(() => { exited = true; });
   while (!exited) {
@@ -81,3 +82,29 @@ test('resume --max-iterations raises the budget of a finished run to that total'
   t.is(again.code, 0, again.stderr);
   t.is(committedIterations(db), 80, 'the raised budget is remembered');
 });
+
+for (const [name, budget] of [['an evaluation budget', { evaluations: 150 }], ['a target fitness', { iterations: 5000, targetFitness: -0.3 }]] as const) {
+  test(`a run stopped by ${name}, killed on the way and resumed, stops exactly where the uninterrupted run did`, async (t) => {
+    const dir = tempDir();
+    const config = join(dir, 'config.json');
+    const base = JSON.parse(readFileSync(sphereConfig, 'utf8'));
+    writeFileSync(config, JSON.stringify({ ...base, problem: join(dirname(sphereConfig), base.problem), budget }));
+    const reference = join(dir, 'reference.sqlite');
+    const killed = join(dir, 'killed.sqlite');
+    // Slower evaluations widen the gap between commits, so that the kill lands in the last few
+    // iterations: those launched before the budget was found spent, which a resume must not relaunch.
+    const slow = { SPHERE_BUSY_MS: '25', SPHERE_JITTER_MS: '4' };
+    const ref = await runCli(['run', config, '--db', reference, '--quiet'], slow);
+    t.is(ref.code, 0, ref.stderr);
+    const total = committedIterations(reference);
+    t.log(`the reference run stopped after ${total} iterations`);
+    await killAt(['run', config, '--db', killed, '--quiet'], killed, total - 4, slow);
+    const landed = committedIterations(killed);
+    t.log(`killed with ${landed} committed`);
+    t.true(landed < total, 'the kill must land before the run stopped');
+    const resumed = await runCli(['resume', killed, '--quiet'], slow);
+    t.is(resumed.code, 0, resumed.stderr);
+    t.deepEqual(logOf(killed), logOf(reference));
+    t.deepEqual(archiveOf(killed), archiveOf(reference));
+  });
+}
