@@ -26,7 +26,11 @@ export interface RunStatus {
   createdAt: string;
   seed: number;
   iterations: number;
-  evaluations: { total: number; byStatus: Record<string, number>; cachedChildren: number };
+  /** Distinct variants evaluated (each at most once). */
+  evaluations: number;
+  evaluationsByStatus: Record<string, number>;
+  /** Children whose content matched an already evaluated variant and reused its evaluation. */
+  cachedChildren: number;
   elapsedMs: number;
   archive: ArchiveStats & { islands: ArchiveStats[] };
   best: { id: string; fitness: number; descriptors: number[]; island: number; cell: number; iteration: number } | null;
@@ -106,7 +110,9 @@ export class RunReader {
       createdAt: this.store.meta<string>('createdAt') ?? '?',
       seed: config.seed,
       iterations: this.store.committedIterations(),
-      evaluations: { total: Object.values(byStatus).reduce((a, b) => a + b, 0), byStatus, cachedChildren: this.store.cachedChildren() },
+      evaluations: Object.values(byStatus).reduce((a, b) => a + b, 0),
+      evaluationsByStatus: byStatus,
+      cachedChildren: this.store.cachedChildren(),
       elapsedMs: this.store.meta<number>('elapsedMs') ?? 0,
       archive: { ...combined.stats(), islands },
       best: best ? { id: best.variantId, fitness: best.fitness, descriptors: best.descriptors, island: bestRow?.island ?? 0, cell: best.cell, iteration: best.iteration } : null,

@@ -66,7 +66,7 @@ function summarise(result: RunResult): void {
     const s = reader.status();
     const db = shortPath(result.db);
     const say = (line = '') => process.stdout.write(line + '\n');
-    say(`\nstopped: ${describeStop(result.stopReason)} after ${s.iterations} iterations, ${s.evaluations.total} evaluations`);
+    say(`\nstopped: ${describeStop(result.stopReason)} after ${s.iterations} iterations, ${s.evaluations} evaluations`);
     const seed = s.seedVariant.fitness;
     if (s.best) {
       const gain = seed === null ? '' : ` (seed ${seed.toPrecision(5)}, ${s.best.fitness >= seed ? '+' : ''}${(s.best.fitness - seed).toPrecision(4)})`;

@@ -19,8 +19,8 @@ export function formatStatus(s: RunStatus): string {
   lines.push(`  state ${s.status}; created ${s.createdAt} by ouroboros ${s.engineVersion}; seed ${s.seed}; ${(s.elapsedMs / 1000).toFixed(1)} s of search`);
   const budget = Object.entries(s.budget).map(([k, v]) => `${k} ${v}`).join(', ');
   lines.push(`  iterations ${s.iterations} (budget: ${budget})`);
-  const by = Object.entries(s.evaluations.byStatus).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
-  lines.push(`  evaluations ${s.evaluations.total} (${by}); ${s.evaluations.cachedChildren} children reused a stored evaluation`);
+  const by = Object.entries(s.evaluationsByStatus).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  lines.push(`  evaluations ${s.evaluations} (${by}); ${s.cachedChildren} children reused a stored evaluation`);
   const a = s.archive;
   lines.push(`archive: ${a.filledCells}/${a.totalCells} cells (coverage ${pct(a.coverage)}), QD score ${a.qdScore.toPrecision(6)} (offset ${a.qdOffset}), best ${a.bestFitness?.toPrecision(6) ?? '-'}, mean ${a.meanFitness?.toPrecision(6) ?? '-'}`);
   if (a.islands.length > 1) {

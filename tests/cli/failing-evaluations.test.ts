@@ -30,5 +30,11 @@ test('candidates that loop forever or throw are recorded with their reason and t
   t.is(zeroFitness, 0, 'a failure never carries a fitness');
   const status = await runCli(['status', db, '--json']);
   const s = JSON.parse(status.stdout);
-  t.is(s.evaluations.byStatus.timeout, timeouts.length);
+  t.is(s.evaluationsByStatus.timeout, timeouts.length);
+  for (const key of ['iterations', 'evaluations']) t.is(typeof s[key], 'number', key);
+  t.is(typeof s.archive.filledCells, 'number');
+  t.is(typeof s.archive.coverage, 'number');
+  t.is(typeof s.archive.qdScore, 'number');
+  t.is(typeof s.best.id, 'string');
+  t.is(typeof s.best.fitness, 'number');
 });
