@@ -219,7 +219,7 @@ export class RunStore {
   commit(record: IterationRecord): void {
     const s = this.statements;
     const now = new Date().toISOString();
-    this.db.transaction(() => {
+    const write = this.db.transaction(() => {
       s.insertIteration!.run(record.iteration, record.island, record.operator, JSON.stringify(record.parentIds), record.status, record.reason, now);
       let evaluationFailures = 0;
       let newCells = 0;
@@ -249,7 +249,13 @@ export class RunStore {
         evaluationFailures, newCells, improvements, improvement,
       });
       s.setMeta!.run('elapsedMs', JSON.stringify(record.elapsedMs));
-    })();
+    });
+    try {
+      write();
+    } catch (error) {
+      // The transaction rolled back: the file holds every earlier iteration and nothing of this one.
+      throw new StorageError(`${this.path}: could not commit iteration ${record.iteration}: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   /** The evaluation log in commit order, one row per child (operator failures give a row with nulls). Streams; memory stays flat. */

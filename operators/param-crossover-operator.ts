@@ -1,7 +1,7 @@
 // ParamCrossoverOperator: mixes two parents' parameters, no LLM needed.
 import type { Params } from '../common/types.js';
 import type { Operator, OperatorContext, OperatorResult } from './operator.js';
-import { formatParams, parseParams, roundFloat } from './param-space.js';
+import { clamp, formatParams, parseParams, roundFloat } from './param-space.js';
 
 /**
  * Uniform crossover: each parameter comes from one parent or the other with equal chance; with
@@ -37,7 +37,8 @@ export class ParamCrossoverOperator implements Operator {
       if (spec.type === 'float' && blendDraw < this.blend) {
         const x = va as number;
         const y = vb as number;
-        child[name] = roundFloat(spec.log ? Math.exp(Math.log(x) + t * (Math.log(y) - Math.log(x))) : x + t * (y - x));
+        // Rounding may step past a bound with more than six significant digits: clamp after it.
+        child[name] = clamp(roundFloat(spec.log ? Math.exp(Math.log(x) + t * (Math.log(y) - Math.log(x))) : x + t * (y - x)), spec.min, spec.max);
       } else {
         child[name] = fromB ? vb : va;
       }

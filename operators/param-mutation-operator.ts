@@ -2,7 +2,7 @@
 import type { Rng } from '../common/rng.js';
 import type { ParamSpec, ParamValue, Params } from '../common/types.js';
 import type { Operator, OperatorContext, OperatorResult } from './operator.js';
-import { formatParams, parseParams, roundFloat } from './param-space.js';
+import { clamp, formatParams, parseParams, roundFloat } from './param-space.js';
 
 export interface ParamMutationOptions {
   /** Standard deviation of the Gaussian step as a fraction of the range (of log-range on log scales). */
@@ -64,11 +64,7 @@ export function mutateValue(value: ParamValue, spec: ParamSpec, sigma: number, r
   if (spec.log) {
     const lo = Math.log(spec.min);
     const hi = Math.log(spec.max);
-    return roundFloat(clamp(Math.exp(Math.log(x) + rng.normal() * sigma * (hi - lo)), spec.min, spec.max));
+    return clamp(roundFloat(Math.exp(Math.log(x) + rng.normal() * sigma * (hi - lo))), spec.min, spec.max);
   }
-  return roundFloat(clamp(x + rng.normal() * sigma * (spec.max - spec.min), spec.min, spec.max));
-}
-
-function clamp(x: number, lo: number, hi: number): number {
-  return Math.min(hi, Math.max(lo, x));
+  return clamp(roundFloat(x + rng.normal() * sigma * (spec.max - spec.min)), spec.min, spec.max);
 }

@@ -43,3 +43,7 @@ export function formatParams(params: Params): string {
 export function roundFloat(value: number): number {
   return Number(value.toPrecision(6));
 }
+
+export function clamp(x: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, x));
+}
