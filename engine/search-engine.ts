@@ -172,6 +172,10 @@ export class SearchEngine {
         }
       }
     }
+    if (this.islands.stats().filledCells === 0) {
+      const e = this.o.store.getEvaluation(contentId(this.o.problem.seedFiles))?.evaluation;
+      throw seedFailure(e && e.status !== 'ok' ? `${e.status} (${e.reason}): ${e.message}` : 'it was not added');
+    }
     if (current >= 0) finish(current);
     if (current !== start - 1) throw new InternalError(`log replay ended at iteration ${current}, expected ${start - 1}`);
   }
@@ -281,8 +285,7 @@ export class SearchEngine {
     }
     if (i === 0 && this.islands.stats().filledCells === 0) {
       const e = record.children[0]?.evaluation;
-      const why = e && e.status !== 'ok' ? `${e.status} (${e.reason}): ${e.message}` : record.children[0]?.reason ?? 'unknown';
-      throw new EvaluatorError(`the seed variant could not enter the archive, so the search cannot start: ${why}`);
+      throw seedFailure(e && e.status !== 'ok' ? `${e.status} (${e.reason}): ${e.message}` : record.children[0]?.reason ?? 'unknown');
     }
   }
 
@@ -302,4 +305,8 @@ export class SearchEngine {
     if (b.targetFitness !== undefined && this.bestFitness >= b.targetFitness) return 'target-fitness';
     return null;
   }
+}
+
+function seedFailure(why: string): EvaluatorError {
+  return new EvaluatorError(`the seed variant could not enter the archive, so the search cannot start: ${why}. Fix the problem and start a new run (\`ouroboros run --overwrite\`)`);
 }

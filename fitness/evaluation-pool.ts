@@ -84,6 +84,10 @@ export class EvaluationPool {
 
   async evaluate(input: EvaluationInput): Promise<Evaluation> {
     await this.slot();
+    if (this.closed) {
+      this.release();
+      return { status: 'failed', reason: 'worker-exit', message: 'the pool was shut down before the evaluation started', durationMs: 0, seed: input.seed };
+    }
     const controller = new AbortController();
     this.running.add(controller);
     let timedOut = false;
@@ -146,11 +150,13 @@ export class EvaluationPool {
   abortAll(): void {
     this.closed = true;
     for (const c of this.running) c.abort();
+    this.drainWaiting();
   }
 
   async close(): Promise<void> {
     this.closed = true;
     for (const c of this.running) c.abort();
+    this.drainWaiting();
     await this.piscina.destroy();
   }
 
@@ -165,6 +171,11 @@ export class EvaluationPool {
       return Promise.resolve();
     }
     return new Promise((resolve) => this.waiting.push(() => { this.active++; resolve(); }));
+  }
+
+  /** Lets every evaluation waiting for a worker go on, to find the pool closed and return at once. */
+  private drainWaiting(): void {
+    for (const wake of this.waiting.splice(0)) wake();
   }
 
   private release(): void {

@@ -38,3 +38,16 @@ test('candidates that loop forever or throw are recorded with their reason and t
   t.is(typeof s.best.id, 'string');
   t.is(typeof s.best.fitness, 'number');
 });
+
+test('a seed variant that fails its evaluation stops the run with the reason, and so does a resume', async (t) => {
+  const db = join(tempDir(), 'r.sqlite');
+  const env = { SPHERE_THROW_N: '17' }; // the seed has n = 17
+  const run = await runCli(['run', sphereConfig, '--db', db, '--quiet'], env);
+  t.is(run.code, 4, run.stderr);
+  t.regex(run.stderr, /the seed variant could not enter the archive, so the search cannot start: failed \(threw\): Error: n=17 is cursed/);
+  const resumed = await runCli(['resume', db, '--quiet'], env);
+  t.is(resumed.code, 4, resumed.stderr);
+  t.regex(resumed.stderr, /the seed variant could not enter the archive/);
+  const show = await runCli(['status', db, '--json']);
+  t.is(JSON.parse(show.stdout).evaluationsByStatus.failed, 1, 'the failed seed evaluation is kept for inspection');
+});
