@@ -28,11 +28,14 @@ export interface IterationOutcome {
  */
 export function buildRecord(i: number, outcome: IterationOutcome, store: RunStore, islands: IslandModel, afterApply: () => Migration[], elapsedMs: number): IterationRecord {
   const cells: IterationRecord['cells'] = [];
+  // Evaluations written by this record: a child identical to an earlier child of the same iteration reuses it.
+  const written = new Map<string, Evaluation>();
   const children: ChildRecord[] = outcome.children.map((child) => {
-    const stored = store.getEvaluation(child.variant.id)?.evaluation;
+    const stored = written.get(child.variant.id) ?? store.getEvaluation(child.variant.id)?.evaluation;
     const evaluation = stored ?? child.evaluation;
     if (evaluation === null) throw new Error(`iteration ${i}: no evaluation for ${child.variant.id}`);
     const own = stored === undefined ? evaluation : null;
+    if (own !== null) written.set(child.variant.id, own);
     if (evaluation.status !== 'ok') {
       return { variant: child.variant, evaluation: own, addStatus: 'rejected', cell: null, improvement: null, clipped: false, reason: `evaluation ${evaluation.status} (${evaluation.reason}): ${evaluation.message}` };
     }

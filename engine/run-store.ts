@@ -42,6 +42,8 @@ export interface LogChild {
   variantId: string | null;
   /** Iteration whose evaluation of this variant is stored: equal to `iteration` unless a stored one was reused. */
   evaluatedAt: number | null;
+  /** Whether this child reused a stored evaluation (null for an operator failure's row). */
+  cached: boolean | null;
   status: Evaluation['status'] | null;
   fitness: number | null;
   descriptors: number[] | null;
@@ -260,10 +262,12 @@ export class RunStore {
 
   /** The evaluation log in commit order, one row per child (operator failures give a row with nulls). Streams; memory stays flat. */
   *log(): Generator<LogChild> {
-    const rows = this.db.prepare(`SELECT i.iteration, i.island, c.variant_id AS variantId, e.iteration AS evaluatedAt, e.status, e.fitness, e.descriptors
+    const rows = this.db.prepare(`SELECT i.iteration, i.island, c.variant_id AS variantId, e.iteration AS evaluatedAt, c.cached, e.status, e.fitness, e.descriptors
       FROM iterations i LEFT JOIN children c ON c.iteration = i.iteration LEFT JOIN evaluations e ON e.variant_id = c.variant_id
-      ORDER BY i.iteration, c.child_index`).iterate() as IterableIterator<Omit<LogChild, 'descriptors'> & { descriptors: string | null }>;
-    for (const row of rows) yield { ...row, descriptors: row.descriptors === null ? null : (JSON.parse(row.descriptors) as number[]) };
+      ORDER BY i.iteration, c.child_index`).iterate() as IterableIterator<Omit<LogChild, 'descriptors' | 'cached'> & { descriptors: string | null; cached: number | null }>;
+    for (const row of rows) {
+      yield { ...row, cached: row.cached === null ? null : row.cached === 1, descriptors: row.descriptors === null ? null : (JSON.parse(row.descriptors) as number[]) };
+    }
   }
 
   /** Current elites of every island, by island then cell. */

@@ -66,7 +66,7 @@ export interface EngineOptions {
 export class SearchEngine {
   private readonly islands: IslandModel;
   private readonly pending = new Map<number, Promise<IterationOutcome>>();
-  private readonly inflight = new Map<string, { iteration: number; done: Promise<unknown> }>();
+  private readonly inflight = new Map<string, { iteration: number; child: number; done: Promise<unknown> }>();
   private readonly weights: number[];
   private readonly depth: number;
   private readonly sessionStart = performance.now();
@@ -164,7 +164,7 @@ export class SearchEngine {
         if (current >= 0) finish(current);
         current = row.iteration;
       }
-      if (row.evaluatedAt === row.iteration && row.variantId !== null) evaluations++;
+      if (row.cached === false) evaluations++;
       if (row.status === 'ok' && row.variantId !== null) {
         const elite = { variantId: row.variantId, fitness: row.fitness!, descriptors: row.descriptors!, iteration: row.iteration };
         for (const island of row.iteration === 0 ? this.allIslands() : [row.island]) {
@@ -247,13 +247,15 @@ export class SearchEngine {
   private async evaluationFor(variant: Variant, i: number, k: number): Promise<Evaluation | null> {
     if (this.o.store.hasEvaluation(variant.id)) return null;
     const earlier = this.inflight.get(variant.id);
-    if (earlier !== undefined && earlier.iteration < i) {
+    // "Earlier" is by (iteration, child index): the order of commit, never the order of arrival.
+    const isEarlier = (e: { iteration: number; child: number }) => e.iteration < i || (e.iteration === i && e.child < k);
+    if (earlier !== undefined && isEarlier(earlier)) {
       await earlier.done;
       return null;
     }
     const seed = evaluationSeed(this.o.config.seed, i, k);
     const promise = this.evaluate(variant, i, seed);
-    if (earlier === undefined || earlier.iteration > i) this.inflight.set(variant.id, { iteration: i, done: promise });
+    this.inflight.set(variant.id, { iteration: i, child: k, done: promise });
     return promise;
   }
 

@@ -1,0 +1,57 @@
+import test from 'ava';
+import { join } from 'node:path';
+import { EvaluationPool } from '../../fitness/evaluation-pool.js';
+import { loadRunConfig } from '../../engine/load-config.js';
+import { loadProblem } from '../../engine/problem.js';
+import { RunStore } from '../../engine/run-store.js';
+import { SearchEngine } from '../../engine/search-engine.js';
+import type { Operator } from '../../operators/operator.js';
+import { ParamMutationOperator } from '../../operators/param-mutation-operator.js';
+import { sphereConfig, tempDir } from '../helpers/cli.js';
+
+/** Returns the same mutated child twice, plus an unchanged copy of its parent. */
+class TwinOperator implements Operator {
+  readonly name = 'twins';
+  readonly parentCount = 1;
+  private readonly inner = new ParamMutationOperator();
+  async propose(context: Parameters<Operator['propose']>[0]) {
+    const r = await this.inner.propose(context);
+    if (!r.ok) return r;
+    const child = r.children[0]!;
+    return { ok: true as const, children: [child, { files: { ...child.files } }, { files: context.parents[0]!.files }] };
+  }
+}
+
+async function runTwins(db: string, iterations: number) {
+  const { config, problemDir } = loadRunConfig(sphereConfig);
+  const problem = loadProblem(problemDir);
+  const store = RunStore.create(db, { config, seedFiles: problem.seedFiles }) ;
+  const pool = await EvaluationPool.open({ evaluatorPath: problem.evaluatorPath, descriptors: problem.descriptors, workers: 2, timeoutMs: 5000 });
+  try {
+    const engine = new SearchEngine({ store, pool, problem, config, operators: [{ operator: new TwinOperator(), weight: 1 }], budget: { iterations }, signal: new AbortController().signal });
+    return { result: await engine.run(), store };
+  } finally {
+    await pool.close();
+  }
+}
+
+test('identical children of one iteration are evaluated once and the later ones reuse that evaluation', async (t) => {
+  const db = join(tempDir(), 'twins.sqlite');
+  const { result, store } = await runTwins(db, 30);
+  t.is(result.iterations, 30);
+  const rows = [...store.log()].filter((r) => r.iteration > 0 && r.variantId !== null);
+  const byIteration = new Map<number, typeof rows>();
+  for (const r of rows) byIteration.set(r.iteration, [...(byIteration.get(r.iteration) ?? []), r]);
+  let checked = 0;
+  for (const children of byIteration.values()) {
+    t.is(children.length, 3);
+    t.is(children[0]!.variantId, children[1]!.variantId);
+    t.is(children[1]!.cached, true, 'the twin reuses the first child\'s evaluation');
+    t.is(children[2]!.cached, true, 'the parent copy reuses the parent\'s evaluation');
+    checked++;
+  }
+  t.true(checked > 20);
+  // Each distinct variant is evaluated once: evaluations = seed + one per distinct child.
+  t.is(store.evaluationCount(), 1 + new Set(rows.filter((r) => r.cached === false).map((r) => r.variantId)).size);
+  store.close();
+});
