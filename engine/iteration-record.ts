@@ -18,6 +18,8 @@ export interface IterationOutcome {
   /** The operator's reason when it made no child. */
   failure: string | null;
   children: ChildOutcome[];
+  /** The operator gave up because the run is stopping: not committed, redone on resume. */
+  abandoned?: boolean;
 }
 
 /**

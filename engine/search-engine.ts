@@ -97,7 +97,7 @@ export class SearchEngine {
     }
     while (this.pending.has(this.committed)) {
       const outcome = await this.pending.get(this.committed)!;
-      if (this.aborted) break;
+      if (this.aborted || outcome.abandoned) break;
       this.pending.delete(this.committed);
       this.commit(this.committed, outcome);
       this.committed++;
@@ -106,6 +106,7 @@ export class SearchEngine {
       this.reportProgress(this.pending.size === 0);
     }
     if (this.aborted) this.stopReason = 'aborted';
+    else if (this.pending.size > 0) this.stopReason = 'interrupted';
     return { stopReason: this.stopReason ?? 'iterations', iterations: this.committed };
   }
 
@@ -156,7 +157,7 @@ export class SearchEngine {
     const finish = (c: number): void => {
       this.afterApply(c);
       // The live run stopped launching once a deterministic budget was spent at some commit; so does the replay.
-      stopped ||= this.spent(evaluations) !== null;
+      stopped ||= this.spent(evaluations) !== null || this.wallClockSpent(this.elapsedBefore);
       if (!stopped) for (const i of this.successors(c)) if (i >= start) this.launch(i);
     };
     for (const row of this.o.store.log()) {
@@ -230,6 +231,9 @@ export class SearchEngine {
     } catch (error) {
       result = { ok: false as const, reason: `the operator threw: ${(error as Error).message ?? String(error)}` };
     }
+    // An operator that gave up because the run is stopping did not fail: committing that would make
+    // the resumed run differ from an uninterrupted one, so the iteration is left to the resume.
+    if (!result.ok && this.o.signal.aborted) return { ...base, failure: result.reason, children: [], abandoned: true };
     if (!result.ok) return { ...base, failure: result.reason, children: [] };
     if (result.children.length === 0) return { ...base, failure: 'the operator returned no children', children: [] };
     const children = result.children.map((p) => ({
@@ -296,8 +300,13 @@ export class SearchEngine {
     const b = this.o.budget;
     if (this.o.signal.aborted) this.stopReason = 'interrupted';
     else if (b.iterations !== undefined && this.committed >= b.iterations) this.stopReason = 'iterations';
-    else if (b.wallClockSeconds !== undefined && this.elapsedMs() >= b.wallClockSeconds * 1000) this.stopReason = 'wall-clock';
+    else if (this.wallClockSpent(this.elapsedMs())) this.stopReason = 'wall-clock';
     else this.stopReason = this.spent(b.evaluations === undefined ? 0 : this.o.store.evaluationCount());
+  }
+
+  private wallClockSpent(elapsedMs: number): boolean {
+    const limit = this.o.budget.wallClockSeconds;
+    return limit !== undefined && elapsedMs >= limit * 1000;
   }
 
   /** The budgets that depend only on what has been committed, so a replay reaches the same verdict. */

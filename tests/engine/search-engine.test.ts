@@ -55,3 +55,52 @@ test('identical children of one iteration are evaluated once and the later ones 
   t.is(store.evaluationCount(), 1 + new Set(rows.filter((r) => r.cached === false).map((r) => r.variantId)).size);
   store.close();
 });
+
+/** Like an LLM call: takes a while, and gives up when the run is stopping. */
+class PatientOperator implements Operator {
+  readonly name = 'patient';
+  readonly parentCount = 1;
+  private readonly inner = new ParamMutationOperator();
+  async propose(context: Parameters<Operator['propose']>[0]) {
+    await new Promise<void>((resolve) => {
+      const onAbort = () => { clearTimeout(timer); resolve(); };
+      const timer = setTimeout(() => { context.signal.removeEventListener('abort', onAbort); resolve(); }, 15);
+      context.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    if (context.signal.aborted) return { ok: false as const, reason: 'the run is stopping' };
+    return this.inner.propose(context);
+  }
+}
+
+async function runPatient(store: RunStore, iterations: number, signal: AbortSignal) {
+  const { config, problemDir } = loadRunConfig(sphereConfig);
+  const problem = loadProblem(problemDir);
+  const pool = await EvaluationPool.open({ evaluatorPath: problem.evaluatorPath, descriptors: problem.descriptors, workers: 2, timeoutMs: 5000 });
+  try {
+    const engine = new SearchEngine({ store, pool, problem, config, operators: [{ operator: new PatientOperator(), weight: 1 }], budget: { iterations }, signal });
+    return await engine.run();
+  } finally {
+    await pool.close();
+  }
+}
+
+test('an operator that gives up because the run is stopping is not committed, and the resumed run matches an uninterrupted one', async (t) => {
+  const dir = tempDir();
+  const { config, problemDir } = loadRunConfig(sphereConfig);
+  const seedFiles = loadProblem(problemDir).seedFiles;
+  const reference = RunStore.create(join(dir, 'ref.sqlite'), { config, seedFiles });
+  await runPatient(reference, 60, new AbortController().signal);
+  const stopped = RunStore.create(join(dir, 'stopped.sqlite'), { config, seedFiles });
+  const controller = new AbortController();
+  setTimeout(() => controller.abort(), 250);
+  const first = await runPatient(stopped, 60, controller.signal);
+  t.is(first.stopReason, 'interrupted');
+  t.true(first.iterations > 1 && first.iterations < 60, `stopped after ${first.iterations}`);
+  const failures = [...stopped.log()].filter((r) => r.variantId === null);
+  t.deepEqual(failures, [], 'no iteration was committed as an operator failure');
+  await runPatient(stopped, 60, new AbortController().signal);
+  t.deepEqual([...stopped.log()], [...reference.log()]);
+  t.deepEqual(stopped.archiveCells(), reference.archiveCells());
+  reference.close();
+  stopped.close();
+});
