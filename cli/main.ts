@@ -24,7 +24,11 @@ async function main(): Promise<number> {
     .command('run <config>', 'start a search from a run config (JSON); Ctrl-C stops it safely', (y) => y
       .positional('config', { type: 'string', demandOption: true, describe: 'run config file, e.g. configs/quickstart.json' })
       .option('db', { type: 'string', describe: 'run database to create (default: the config\'s "db", else runs/<config name>.sqlite)' })
-      .option('seed', { type: 'number', describe: 'run seed (overrides the config); the same config and seed give the same archive' })
+      .option('seed', { type: 'number', describe: 'run seed, an integer from 0 to 4294967295 (overrides the config); the same config and seed give the same archive', coerce: (v: unknown) => {
+        if (v === undefined) return v;
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 2 ** 32 - 1) throw new Error(`--seed must be an integer from 0 to 4294967295 (got ${String(v)})`);
+        return v;
+      } })
       .option('workers', { type: 'number', describe: 'evaluation worker threads (default: the config, else one per core); does not change the result', coerce: positiveInt('workers') })
       .option('max-iterations', { type: 'number', describe: 'iteration budget (overrides the config)', coerce: positiveInt('max-iterations') })
       .option('overwrite', { type: 'boolean', default: false, describe: 'replace an existing run database at that path (refused while another process is writing it)' })
@@ -35,8 +39,9 @@ async function main(): Promise<number> {
       .positional('db', { type: 'string', demandOption: true, describe: 'run database' })
       .option('max-iterations', { type: 'number', describe: 'the run\'s total iteration budget (not an addition): raise it to search further', coerce: positiveInt('max-iterations') })
       .option('workers', { type: 'number', describe: 'evaluation worker threads; does not change the result', coerce: positiveInt('workers') })
+      .option('steal-lock', { type: 'boolean', default: false, describe: 'take over a lock held by a process on another host (only once you know that process is gone)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no live progress, only the summary' }),
-    async (a) => { code = await searchCommand('resume', { db: a.db, workers: a.workers, maxIterations: a.maxIterations, quiet: a.quiet }); })
+    async (a) => { code = await searchCommand('resume', { db: a.db, workers: a.workers, maxIterations: a.maxIterations, quiet: a.quiet, stealLock: a.stealLock }); })
     .command('status <db>', 'iterations, evaluations, archive statistics, best variant and operators of a run', (y) => y
       .positional('db', { type: 'string', demandOption: true })
       .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' }),
@@ -69,6 +74,9 @@ async function main(): Promise<number> {
     .parseAsync();
   return code;
 }
+
+// A closed pipe (`ouroboros status db | head`) ends the output, not the program with a crash.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => { if (error.code !== 'EPIPE') throw error; });
 
 main().then(
   (code) => { process.exitCode = code; },

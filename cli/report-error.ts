@@ -1,5 +1,5 @@
 // The one place where errors become messages and exit codes.
-import { ConfigError, EvaluatorError, OuroborosError, RunLockedError, StorageError } from '../common/errors.js';
+import { ConfigError, EvaluatorError, InterruptedError, OuroborosError, RunLockedError, StorageError } from '../common/errors.js';
 
 export const EXIT = { ok: 0, internal: 1, badInput: 2, storage: 3, evaluator: 4, interrupted: 130 } as const;
 
@@ -11,6 +11,10 @@ export function reportError(error: unknown, debug: boolean): number {
     if (debug) out.write(`${error.stack}\n`);
     return EXIT.badInput;
   }
+  if (error instanceof InterruptedError) {
+    out.write(`${error.message}\n`);
+    return EXIT.interrupted;
+  }
   if (error instanceof RunLockedError || error instanceof StorageError) {
     out.write(`error: ${error.message}\n`);
     if (debug) out.write(`${error.stack}\n`);
@@ -20,6 +24,13 @@ export function reportError(error: unknown, debug: boolean): number {
     out.write(`error: ${error.message}\n`);
     if (debug) out.write(`${error.stack}\n`);
     return EXIT.evaluator;
+  }
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code) && 'syscall' in (error as object)) {
+    // A file-system error (no such folder, permission denied, disk full): the user's to fix.
+    out.write(`error: ${(error as Error).message}\n`);
+    if (debug) out.write(`${(error as Error).stack}\n`);
+    return EXIT.storage;
   }
   if (error instanceof OuroborosError && !debug) {
     out.write(`error: ${error.message}\n`);

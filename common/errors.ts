@@ -1,4 +1,5 @@
 // The error hierarchy: one root class with a stable `code`, one subclass per domain.
+import { hostname } from 'node:os';
 
 /** Root of every error Ouroboros throws on purpose. `code` is stable and meant for programs. */
 export class OuroborosError extends Error {
@@ -30,7 +31,8 @@ export class StorageError extends OuroborosError {
 export class RunLockedError extends OuroborosError {
   readonly pid: number;
   constructor(dbPath: string, pid: number, host: string, since: string) {
-    super('E_RUN_LOCKED', `${dbPath} is being written by process ${pid} on ${host} (since ${since}); stop it first or wait for it to finish`);
+    super('E_RUN_LOCKED', `${dbPath} is being written by process ${pid} on ${host} (since ${since}); stop it first or wait for it to finish` +
+      (host === hostname() ? '' : `; if that host's process is gone, \`ouroboros resume ${dbPath} --steal-lock\` takes the lock over`));
     this.pid = pid;
   }
 }
@@ -39,6 +41,13 @@ export class RunLockedError extends OuroborosError {
 export class EvaluatorError extends OuroborosError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('E_EVALUATOR', message, options);
+  }
+}
+
+/** A signal stopped the command before a run started or resumed; nothing was changed. */
+export class InterruptedError extends OuroborosError {
+  constructor(message: string) {
+    super('E_INTERRUPTED', message);
   }
 }
 

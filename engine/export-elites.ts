@@ -1,6 +1,7 @@
 // Writes a run's elites as JSON Lines, CSV, or one folder of files per elite.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, normalize, sep } from 'node:path';
+import { StorageError } from '../common/errors.js';
 import type { DescriptorSpec } from '../common/types.js';
 import type { EliteRow, RunReader } from './run-reader.js';
 
@@ -20,7 +21,7 @@ export function elitesToCsv(rows: EliteRow[], descriptors: DescriptorSpec[]): st
   const lines = rows.map((r) => [
     r.cell, r.island, r.fitness, ...r.descriptors, ...metricNames.map((m) => r.metrics[m] ?? ''), r.variantId, r.parentIds.join(' '), r.operator, r.iteration,
   ].map(csvField).join(','));
-  return [header.join(','), ...lines].join('\n') + '\n';
+  return [header.map(csvField).join(','), ...lines].join('\n') + '\n';
 }
 
 function csvField(value: unknown): string {
@@ -51,7 +52,7 @@ export function writeVariantFiles(files: Record<string, string>, folder: string)
   const root = normalize(folder);
   for (const [name, text] of Object.entries(files)) {
     const target = normalize(join(root, name));
-    if (!target.startsWith(root + sep)) throw new Error(`refusing to write ${name}: it leaves ${root}`);
+    if (!target.startsWith(root + sep)) throw new StorageError(`refusing to write a variant file named ${name}: it would land outside ${root}`);
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, text);
   }

@@ -105,7 +105,7 @@ export class RunReader {
     const byStatus = this.store.evaluationsByStatus();
     return {
       db: this.path,
-      status: this.store.meta<string>('status') ?? 'running or interrupted',
+      status: this.state(),
       engineVersion: this.store.meta<string>('engineVersion') ?? '?',
       createdAt: this.store.meta<string>('createdAt') ?? '?',
       seed: config.seed,
@@ -123,6 +123,14 @@ export class RunReader {
       })),
       budget: config.budget,
     };
+  }
+
+  /** finished, stopped (interrupted), running (a live process holds the lock) or killed (it holds it no more). */
+  private state(): string {
+    const stored = this.store.meta<string>('status') ?? 'running';
+    if (stored !== 'running') return stored;
+    const holder = this.store.lockHolder();
+    return holder?.alive ? `running (process ${holder.pid} on ${holder.host})` : 'killed (resume it)';
   }
 
   close(): void {

@@ -87,7 +87,8 @@ export class RunStore {
     return store;
   }
 
-  static open(path: string, options: { write: boolean }): RunStore {
+  /** `stealLock` takes over a lock held from another host, whose liveness cannot be checked from here. */
+  static open(path: string, options: { write: boolean; stealLock?: boolean }): RunStore {
     if (!existsSync(path)) throw new StorageError(`${path}: no such run database`);
     const db = RunStore.connect(path, !options.write);
     let version: number;
@@ -106,7 +107,7 @@ export class RunStore {
     }
     if (options.write) RunStore.migrate(db, path);
     const store = new RunStore(path, db, options.write);
-    if (options.write) store.lock();
+    if (options.write) store.lock(options.stealLock ?? false);
     return store;
   }
 
@@ -136,11 +137,11 @@ export class RunStore {
     }
   }
 
-  private lock(): void {
+  private lock(stealForeign = false): void {
     const host = hostname();
     this.db.transaction(() => {
       const row = this.db.prepare('SELECT pid, host, since FROM lock WHERE id = 1').get() as { pid: number; host: string; since: string } | undefined;
-      if (row && row.pid !== process.pid && (row.host !== host || processIsAlive(row.pid))) {
+      if (row && row.pid !== process.pid && (row.host !== host ? !stealForeign : processIsAlive(row.pid))) {
         throw new RunLockedError(this.path, row.pid, row.host, row.since);
       }
       this.db.prepare('INSERT OR REPLACE INTO lock (id, pid, host, since) VALUES (1, ?, ?, ?)').run(process.pid, host, new Date().toISOString());
@@ -170,6 +171,13 @@ export class RunStore {
       lastIteration: db.prepare('SELECT max(iteration) FROM iterations').pluck(),
       countEvaluations: db.prepare('SELECT count(*) FROM evaluations').pluck(),
     };
+  }
+
+  /** Who holds the write lock, and whether that process is alive (always assumed so for another host). */
+  lockHolder(): { pid: number; host: string; since: string; alive: boolean } | null {
+    const row = this.db.prepare('SELECT pid, host, since FROM lock WHERE id = 1').get() as { pid: number; host: string; since: string } | undefined;
+    if (row === undefined) return null;
+    return { ...row, alive: row.host !== hostname() || processIsAlive(row.pid) };
   }
 
   /** A value stored at creation (config, problem, seed, ...) or by setMeta(). */

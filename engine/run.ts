@@ -1,9 +1,9 @@
 // The run lifecycle: start a run from a config, resume one from its database, with everything opened and closed in order.
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, StorageError } from '../common/errors.js';
+import { ConfigError, InterruptedError, StorageError } from '../common/errors.js';
 import type { ParamSpace } from '../common/types.js';
 import { EvaluationPool } from '../fitness/evaluation-pool.js';
 import type { RunConfig } from './config-schema.js';
@@ -49,6 +49,9 @@ export function defaultDbPath(configPath: string): string {
 
 /** Starts a new run. Bad input (config, problem, evaluator) is reported before any file is written. */
 export async function startRun(configFile: string, options: RunOptions = {}): Promise<RunResult> {
+  if (options.seed !== undefined && !(Number.isInteger(options.seed) && options.seed >= 0 && options.seed <= 2 ** 32 - 1)) {
+    throw new ConfigError('--seed', [`must be an integer between 0 and 4294967295 (got ${options.seed})`]);
+  }
   const loaded = loadRunConfig(configFile);
   const config: RunConfig = { ...loaded.config, ...(options.seed !== undefined ? { seed: options.seed } : {}) };
   if (options.maxIterations !== undefined) config.budget = { ...config.budget, iterations: options.maxIterations };
@@ -58,6 +61,7 @@ export async function startRun(configFile: string, options: RunOptions = {}): Pr
   const pool = await openPool(problem, config, workers);
   let store: RunStore;
   try {
+    if (options.signal?.aborted) throw new InterruptedError('interrupted before the run started; nothing was written');
     mkdirSync(dirname(db), { recursive: true });
     if (options.overwrite && existsSync(db)) {
       RunStore.open(db, { write: true }).close(); // throws RunLockedError while a live process writes it
@@ -80,28 +84,37 @@ export async function startRun(configFile: string, options: RunOptions = {}): Pr
 }
 
 /** Continues a run from its last committed iteration; the result is the same as if it had never stopped. */
-export async function resumeRun(dbFile: string, options: Omit<RunOptions, 'db' | 'seed'> = {}): Promise<RunResult> {
-  const store = RunStore.open(resolve(dbFile), { write: true });
+export async function resumeRun(dbFile: string, options: Omit<RunOptions, 'db' | 'seed' | 'overwrite'> & { stealLock?: boolean } = {}): Promise<RunResult> {
+  const store = RunStore.open(resolve(dbFile), { write: true, ...(options.stealLock ? { stealLock: true } : {}) });
   let pool: EvaluationPool | undefined;
   try {
     const config = store.meta<RunConfig>('config');
     const problemDir = store.meta<string>('problemDir');
     if (config === undefined || problemDir === undefined) throw new StorageError(`${dbFile}: the run has no stored config`);
-    const current = loadProblem(problemDir);
     // The stored problem is what the run started with: use it, so that resuming gives the same run.
+    // Only the evaluator module comes from the folder.
     const stored = store.meta<Problem['manifest']>('problem')!;
     const seedFiles = store.meta<Problem['seedFiles']>('seedFiles')!;
-    if (JSON.stringify(stored) !== JSON.stringify(current.manifest) || JSON.stringify(seedFiles) !== JSON.stringify(current.seedFiles)) {
-      options.onWarning?.(`${problemDir} has changed since the run started; continuing with the problem stored in the run`);
+    const evaluatorPath = join(problemDir, stored.evaluator);
+    if (!existsSync(evaluatorPath)) throw new ConfigError(evaluatorPath, ['the run\'s evaluator module is missing (the problem folder was moved or changed)']);
+    try {
+      const current = loadProblem(problemDir);
+      if (JSON.stringify(stored) !== JSON.stringify(current.manifest) || JSON.stringify(seedFiles) !== JSON.stringify(current.seedFiles)) {
+        options.onWarning?.(`${problemDir} has changed since the run started; continuing with the problem stored in the run`);
+      }
+    } catch (error) {
+      options.onWarning?.(`${problemDir} no longer loads (${(error as Error).message.split('\n')[0]}); continuing with the problem stored in the run`);
     }
-    const problem: Problem = { ...current, manifest: stored, descriptors: stored.descriptors, params: stored.params ? { file: stored.params.file, space: stored.params.space as ParamSpace } : null, seedFiles };
+    const problem: Problem = { dir: problemDir, manifest: stored, evaluatorPath, descriptors: stored.descriptors, params: stored.params ? { file: stored.params.file, space: stored.params.space as ParamSpace } : null, seedFiles };
     const budget: Budget = { ...config.budget, ...(options.maxIterations !== undefined ? { iterations: options.maxIterations } : {}) };
     if (options.maxIterations !== undefined) store.setMeta('config', { ...config, budget });
     const workers = options.workers ?? config.workers ?? availableParallelism();
     pool = await openPool(problem, config, workers);
+    if (options.signal?.aborted) throw new InterruptedError('interrupted before the resume started; the run is unchanged');
     return await drive(store, pool, problem, config, budget, workers, options);
   } catch (error) {
     if (pool === undefined) store.close();
+    else if (error instanceof InterruptedError) { await pool.close(); store.close(); }
     throw error;
   }
 }
@@ -120,6 +133,7 @@ async function openPool(problem: Problem, config: RunConfig, workers: number): P
 async function drive(store: RunStore, pool: EvaluationPool, problem: Problem, config: RunConfig, budget: Budget, workers: number, options: RunOptions): Promise<RunResult> {
   const started = performance.now();
   try {
+    store.setMeta('status', 'running');
     const engine = new SearchEngine({
       store, pool, problem, config, budget,
       operators: createOperators(config.operators),

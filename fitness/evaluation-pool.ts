@@ -18,6 +18,8 @@ export interface EvaluationPoolOptions {
   timeoutMs: number;
   /** V8 heap limit of each worker thread. */
   memoryLimitMb?: number;
+  /** Limit on loading the evaluator module at open() (default: the larger of timeoutMs and 60 s). */
+  loadTimeoutMs?: number;
 }
 
 export interface PoolStats {
@@ -27,7 +29,11 @@ export interface PoolStats {
   busyMs: number;
   /** Workers terminated and replaced after a timeout or a crash. */
   workersReplaced: number;
+  /** Errors Piscina reported from workers outside any task (kept, never thrown). */
+  workerErrors: string[];
 }
+
+const PROBE_TIMEOUT_MS = 60_000;
 
 // The worker is a sibling module; under tsx (tests) it is the .ts file, once compiled the .js one.
 const workerFile = fileURLToPath(new URL(`./evaluation-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
@@ -57,8 +63,8 @@ export class EvaluationPool {
     });
     // Errors of a worker whose task already settled must not crash the process; the task that
     // was running has been rejected and is recorded as failed.
-    this.piscina.on('error', () => {});
-    this.counters = { workers: options.workers, evaluations: 0, busyMs: 0, workersReplaced: 0 };
+    this.piscina.on('error', (error: unknown) => { this.counters.workerErrors.push(error instanceof Error ? error.message : String(error)); });
+    this.counters = { workers: options.workers, evaluations: 0, busyMs: 0, workersReplaced: 0, workerErrors: [] };
   }
 
   /** Starts the pool and loads the evaluator once; throws EvaluatorError naming the file when it cannot be loaded. */
@@ -66,10 +72,13 @@ export class EvaluationPool {
     const pool = new EvaluationPool(options);
     let reply: WorkerReply;
     try {
-      reply = (await pool.piscina.run({ kind: 'probe', evaluatorPath: options.evaluatorPath } satisfies WorkerTask)) as WorkerReply;
+      // Loading may compile TypeScript; a module that takes longer than this never finishes loading.
+      const limit = options.loadTimeoutMs ?? Math.max(options.timeoutMs, PROBE_TIMEOUT_MS);
+      reply = (await pool.piscina.run({ kind: 'probe', evaluatorPath: options.evaluatorPath } satisfies WorkerTask, { signal: AbortSignal.timeout(limit) })) as WorkerReply;
     } catch (error) {
       await pool.close();
-      throw new EvaluatorError(`${options.evaluatorPath}: the evaluator could not be loaded: ${(error as Error).message}`, { cause: error });
+      const why = (error as Error).name === 'AbortError' ? `loading took more than ${options.loadTimeoutMs ?? Math.max(options.timeoutMs, PROBE_TIMEOUT_MS)} ms` : (error as Error).message;
+      throw new EvaluatorError(`${options.evaluatorPath}: the evaluator could not be loaded: ${why}`, { cause: error });
     }
     if (reply.kind === 'load-failed') {
       await pool.close();
@@ -79,7 +88,7 @@ export class EvaluationPool {
   }
 
   stats(): PoolStats {
-    return { ...this.counters };
+    return { ...this.counters, workerErrors: [...this.counters.workerErrors] };
   }
 
   async evaluate(input: EvaluationInput): Promise<Evaluation> {

@@ -47,6 +47,9 @@ function describe(thrown: unknown): string {
 }
 
 export default async function run(task: WorkerTask): Promise<WorkerReply> {
+  // The clock starts before the module loads: a replacement worker whose evaluator never finishes
+  // loading must time out like any other runaway evaluation.
+  if (task.startedAt !== undefined) new Float64Array(task.startedAt)[0] = performance.timeOrigin + performance.now();
   let pending = loaded.get(task.evaluatorPath);
   if (pending === undefined) {
     pending = loadEvaluator(task.evaluatorPath);
@@ -61,7 +64,6 @@ export default async function run(task: WorkerTask): Promise<WorkerReply> {
   }
   if (task.kind === 'probe') return { kind: 'loaded' };
   const start = performance.now();
-  if (task.startedAt !== undefined) new Float64Array(task.startedAt)[0] = performance.timeOrigin + start;
   try {
     const value = await evaluate(task.input!);
     const busyMs = performance.now() - start;

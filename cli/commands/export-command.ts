@@ -1,6 +1,6 @@
 // `ouroboros export`: the elites as JSON Lines or CSV, and optionally each elite's files.
-import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { elitesToCsv, elitesToJsonl, writeEliteFiles } from '../../engine/export-elites.js';
 import { RunReader } from '../../engine/run-reader.js';
 
@@ -11,6 +11,7 @@ export function exportCommand(db: string, format: 'jsonl' | 'csv', out: string |
     const text = format === 'csv' ? elitesToCsv(rows, reader.descriptors()) : elitesToJsonl(rows, reader.descriptors());
     if (out === undefined) process.stdout.write(text);
     else {
+      mkdirSync(dirname(resolve(out)), { recursive: true });
       writeFileSync(out, text);
       process.stderr.write(`wrote ${rows.length} elites to ${out}\n`);
     }

@@ -16,6 +16,7 @@ export interface SearchArgs {
   maxIterations?: number;
   quiet: boolean;
   overwrite?: boolean;
+  stealLock?: boolean;
 }
 
 /** Runs (or resumes) a search; returns the process exit code. */
@@ -26,6 +27,11 @@ export async function searchCommand(mode: 'run' | 'resume', args: SearchArgs): P
   let signals = 0;
   const onSignal = (name: string) => {
     signals++;
+    if (engine === undefined && signals > 1) {
+      // Still starting (loading the evaluator): nothing has been written, so leave at once.
+      reporter.message(`${name} again: leaving before the run started`);
+      process.exit(EXIT.interrupted);
+    }
     if (signals === 1) {
       controller.abort();
       reporter.message(`\n${name}: stopping; finishing the iterations in flight so that nothing is lost (${name === 'SIGINT' ? 'Ctrl-C' : name} again to abandon them)`);
@@ -50,7 +56,7 @@ export async function searchCommand(mode: 'run' | 'resume', args: SearchArgs): P
   try {
     result = mode === 'run'
       ? await startRun(args.config!, { ...options, ...(args.db !== undefined ? { db: args.db } : {}), ...(args.seed !== undefined ? { seed: args.seed } : {}), overwrite: args.overwrite ?? false })
-      : await resumeRun(args.db!, options);
+      : await resumeRun(args.db!, { ...options, stealLock: args.stealLock ?? false });
   } finally {
     reporter.finish();
     process.off('SIGINT', sigint);
@@ -64,6 +70,19 @@ function summarise(result: RunResult): void {
   const reader = RunReader.open(result.db);
   try {
     const s = reader.status();
+    const finished = result.stopReason !== 'interrupted' && result.stopReason !== 'aborted';
+    // Exports first: a closed pipe on standard output must not cost the user their files.
+    const base = result.db.replace(/\.sqlite$/, '');
+    const bestDir = `${base}.best`;
+    if (finished) {
+      const descriptors = reader.descriptors();
+      const rows = reader.elites();
+      writeFileSync(`${base}.elites.jsonl`, elitesToJsonl(rows, descriptors));
+      writeFileSync(`${base}.elites.csv`, elitesToCsv(rows, descriptors));
+      rmSync(bestDir, { recursive: true, force: true });
+      const shown = s.best ? reader.variant(s.best.id) : undefined;
+      if (shown !== undefined && !('error' in shown)) writeVariantFiles(shown.variant.files, bestDir);
+    }
     const db = shortPath(result.db);
     const say = (line = '') => process.stdout.write(line + '\n');
     say(`\nstopped: ${describeStop(result.stopReason)} after ${s.iterations} iterations, ${s.evaluations} evaluations`);
@@ -76,24 +95,16 @@ function summarise(result: RunResult): void {
     say(`this session: ${result.pool.evaluations} evaluations in ${(result.pool.wallMs / 1000).toFixed(1)} s ` +
       `(${(result.pool.evaluations / (result.pool.wallMs / 1000)).toFixed(1)}/s) on ${result.workers} workers, pool utilisation ${(result.pool.utilisation * 100).toFixed(0)}%`);
     say(`database: ${db}`);
-    if (result.stopReason === 'interrupted' || result.stopReason === 'aborted') {
+    if (!finished) {
       say(`resume with: ouroboros resume ${db}`);
       return;
     }
-    const base = result.db.replace(/\.sqlite$/, '');
-    const descriptors = reader.descriptors();
-    const rows = reader.elites();
-    writeFileSync(`${base}.elites.jsonl`, elitesToJsonl(rows, descriptors));
-    writeFileSync(`${base}.elites.csv`, elitesToCsv(rows, descriptors));
-    const bestDir = `${base}.best`;
-    rmSync(bestDir, { recursive: true, force: true });
-    if (s.best) {
-      const shown = reader.variant(s.best.id);
-      if (!('error' in shown)) writeVariantFiles(shown.variant.files, bestDir);
-    }
-    const rel = shortPath;
-    say(`exports: ${rel(`${base}.elites.jsonl`)}, ${rel(`${base}.elites.csv`)}, best variant's files in ${rel(bestDir)}/`);
-    say(`next: ouroboros status ${db} | ouroboros show ${db} ${s.best?.id ?? '<id>'} | ouroboros resume ${db} --max-iterations ${s.iterations * 2}`);
+    say(`exports: ${shortPath(`${base}.elites.jsonl`)}, ${shortPath(`${base}.elites.csv`)}, best variant's files in ${shortPath(bestDir)}/`);
+    // Only the iteration budget can be raised on resume; after another budget, say so instead.
+    const further = result.stopReason === 'iterations'
+      ? ` | ouroboros resume ${db} --max-iterations ${s.iterations * 2}`
+      : ` (the ${describeStop(result.stopReason).replace(/ reached$/, '')} cannot be raised on resume: start a new run with a larger one)`;
+    say(`next: ouroboros status ${db} | ouroboros show ${db} ${s.best?.id ?? '<id>'}${further}`);
   } finally {
     reader.close();
   }

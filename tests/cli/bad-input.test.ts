@@ -66,6 +66,11 @@ test('an unknown command or flag is a usage error', async (t) => {
   const c = await runCli(['run', 'x.json', '--workers', '0']);
   t.is(c.code, 2);
   t.regex(c.stderr, /--workers must be a positive integer/);
+  for (const seed of ['-5', '1.5', 'abc', '4294967296']) {
+    const d = await runCli(['run', 'x.json', '--seed', seed]);
+    t.is(d.code, 2, seed);
+    t.regex(d.stderr, /--seed must be an integer from 0 to 4294967295/);
+  }
 });
 
 test('run refuses to overwrite an existing run database and points to resume', async (t) => {

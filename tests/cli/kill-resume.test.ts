@@ -35,6 +35,8 @@ test('a run killed with SIGKILL at random moments and resumed ends with the arch
   const afterFirst = committedIterations(killed);
   t.log(`first kill once ${first} iterations were committed; ${afterFirst} were when it landed`);
   t.true(afterFirst < iterations, 'the kill must land before the run finished');
+  const killedStatus = JSON.parse((await runCli(['status', killed, '--json'])).stdout);
+  t.is(killedStatus.status, 'killed (resume it)');
 
   // Kill the resume too, then resume to the end.
   const second = afterFirst + 10 + Math.floor(Math.random() * (iterations - afterFirst) * 0.5);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { committedIterations, runCli, sphereConfig, startCli, tempDir } from '../helpers/cli.js';
 
 test('resuming or overwriting a run that another live process is writing fails with a message naming that process', async (t) => {
@@ -34,4 +34,20 @@ test('run --overwrite replaces a finished run', async (t) => {
   const again = await runCli(['run', sphereConfig, '--db', db, '--quiet', '--max-iterations', '20', '--overwrite']);
   t.is(again.code, 0, again.stderr);
   t.is(committedIterations(db), 20);
+});
+
+test('resume of a run whose problem folder changed warns and continues with the stored problem', async (t) => {
+  const { cpSync, writeFileSync, readFileSync } = await import('node:fs');
+  const dir = tempDir();
+  const problem = join(dir, 'problem');
+  cpSync(join(dirname(sphereConfig), '../problems/sphere'), problem, { recursive: true });
+  const config = join(dir, 'c.json');
+  writeFileSync(config, JSON.stringify({ ...JSON.parse(readFileSync(sphereConfig, 'utf8')), problem }));
+  const db = join(dir, 'r.sqlite');
+  t.is((await runCli(['run', config, '--db', db, '--quiet', '--max-iterations', '20'])).code, 0);
+  writeFileSync(join(problem, 'problem.json'), '{ "broken": ');
+  const resumed = await runCli(['resume', db, '--quiet', '--max-iterations', '30']);
+  t.is(resumed.code, 0, resumed.stderr);
+  t.regex(resumed.stdout, /warning: .*problem no longer loads .*continuing with the problem stored in the run/);
+  t.is(committedIterations(db), 30);
 });

@@ -90,3 +90,8 @@ for (const [file, message] of [['broken-syntax.mjs', /SyntaxError/], ['no-export
     t.regex(error!.message, message);
   });
 }
+
+test('open() gives up on an evaluator module that never finishes loading', async (t) => {
+  const error = await t.throwsAsync(EvaluationPool.open({ evaluatorPath: fixture('never-loads.mjs'), descriptors, workers: 1, timeoutMs: 300, loadTimeoutMs: 800 }), { instanceOf: EvaluatorError });
+  t.regex(error!.message, /never-loads\.mjs: the evaluator could not be loaded: loading took more than 800 ms/);
+});
