@@ -74,7 +74,12 @@ export class EvaluationPool {
     try {
       // Loading may compile TypeScript; a module that takes longer than this never finishes loading.
       const limit = options.loadTimeoutMs ?? Math.max(options.timeoutMs, PROBE_TIMEOUT_MS);
-      reply = (await pool.piscina.run({ kind: 'probe', evaluatorPath: options.evaluatorPath } satisfies WorkerTask, { signal: AbortSignal.timeout(limit) })) as WorkerReply;
+      // One probe per worker, at once: each holds its worker while it loads, so every worker starts
+      // warm instead of paying the load on its first evaluation.
+      const signal = AbortSignal.timeout(limit);
+      const replies = (await Promise.all(Array.from({ length: options.workers }, () =>
+        pool.piscina.run({ kind: 'probe', evaluatorPath: options.evaluatorPath } satisfies WorkerTask, { signal })))) as WorkerReply[];
+      reply = replies.find((r) => r.kind === 'load-failed') ?? replies[0]!;
     } catch (error) {
       await pool.close();
       const why = (error as Error).name === 'AbortError' ? `loading took more than ${options.loadTimeoutMs ?? Math.max(options.timeoutMs, PROBE_TIMEOUT_MS)} ms` : (error as Error).message;
