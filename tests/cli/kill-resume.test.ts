@@ -51,7 +51,8 @@ test('a run killed with SIGKILL at random moments and resumed ends with the arch
   t.deepEqual(logOf(killed), logOf(reference));
 });
 
-test('SIGINT stops a run gracefully, prints the resume command, and the resumed run matches an uninterrupted one', async (t) => {
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+test(`${signal} stops a run gracefully, prints the resume command, and the resumed run matches an uninterrupted one`, async (t) => {
   const dir = tempDir();
   const reference = join(dir, 'reference.sqlite');
   const stopped = join(dir, 'stopped.sqlite');
@@ -60,10 +61,12 @@ test('SIGINT stops a run gracefully, prints the resume command, and the resumed 
   const { child, done } = startCli(['run', sphereConfig, '--db', stopped, '--max-iterations', '300'], env);
   // Wait until iterations are being committed, then interrupt.
   await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => { if (/iteration \d+/.test(d.toString())) resolve(); }));
-  child.kill('SIGINT');
+  child.kill(signal);
   const result = await done;
   t.is(result.code, 130, result.stderr);
-  t.regex(result.stdout, /SIGINT: stopping/);
+  t.regex(result.stdout, new RegExp(`${signal}: stopping`));
+  t.regex(result.stdout, /stopped: interrupted \(every finished iteration is committed\)/);
+  t.is(JSON.parse((await runCli(['status', stopped, '--json'])).stdout).status, 'stopped');
   t.regex(result.stdout, new RegExp(`resume with: ouroboros resume \\S*stopped\\.sqlite`));
   const committed = committedIterations(stopped);
   t.true(committed > 0 && committed < 300, `committed ${committed}`);
@@ -71,6 +74,7 @@ test('SIGINT stops a run gracefully, prints the resume command, and the resumed 
   t.is(resumed.code, 0, resumed.stderr);
   t.deepEqual(archiveOf(stopped), archiveOf(reference));
 });
+}
 
 test('resume --max-iterations raises the budget of a finished run to that total', async (t) => {
   const dir = tempDir();
@@ -110,3 +114,29 @@ for (const [name, budget] of [['an evaluation budget', { evaluations: 150 }], ['
     t.deepEqual(archiveOf(killed), archiveOf(reference));
   });
 }
+
+test('a second SIGINT abandons the iterations in flight; the committed ones are kept and the resume still matches', async (t) => {
+  const dir = tempDir();
+  const reference = join(dir, 'reference.sqlite');
+  const stopped = join(dir, 'stopped.sqlite');
+  const slow = { SPHERE_BUSY_MS: '60' };
+  t.is((await runCli(['run', sphereConfig, '--db', reference, '--quiet', '--max-iterations', '60'], slow)).code, 0);
+  const { child, done } = startCli(['run', sphereConfig, '--db', stopped, '--quiet', '--max-iterations', '60'], slow);
+  while (true) {
+    try { if (committedIterations(stopped) >= 10) break; } catch { /* not created yet */ }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  child.kill('SIGINT');
+  await new Promise((r) => setTimeout(r, 20));
+  child.kill('SIGINT');
+  const result = await done;
+  t.is(result.code, 130, result.stderr);
+  t.regex(result.stdout, /SIGINT again: abandoning the iterations in flight/);
+  t.regex(result.stdout, /stopped: abandoned/);
+  const committed = committedIterations(stopped);
+  t.true(committed < 60, `committed ${committed}`);
+  const resumed = await runCli(['resume', stopped, '--quiet'], slow);
+  t.is(resumed.code, 0, resumed.stderr);
+  t.deepEqual(logOf(stopped), logOf(reference));
+  t.deepEqual(archiveOf(stopped), archiveOf(reference));
+});
