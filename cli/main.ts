@@ -58,6 +58,8 @@ async function main(): Promise<number> {
       .option('json', { type: 'boolean', default: false }),
     (a) => { code = showCommand(a.db, a.variant, a.json); })
     .option('debug', { type: 'boolean', default: false, describe: 'print stack traces with errors' })
+    .epilogue('Exit codes: 0 done, 2 bad input, 3 storage (missing or locked database), 4 evaluator, 130 interrupted, 1 internal error.\n' +
+      'A run is one SQLite file; the same config and seed give the same archive. See README.md and docs/architecture.md.')
     .demandCommand(1, 'name a command: run, resume, status, export or show')
     .strict()
     .recommendCommands()
