@@ -76,10 +76,10 @@ export class RunReader {
   }
 
   /** The archive of one island, or of all islands together, rebuilt from the stored cells. */
-  archive(island?: number): GridArchive {
+  archive(island?: number, cells = this.store.archiveCells()): GridArchive {
     const config = this.config();
     const archive = new GridArchive({ dimensions: this.descriptors(), qdOffset: config.archive.qdOffset });
-    for (const c of this.store.archiveCells()) {
+    for (const c of cells) {
       if (island === undefined || c.island === island) archive.add({ variantId: c.variantId, fitness: c.fitness, descriptors: c.descriptors, iteration: c.iteration });
     }
     return archive;
@@ -96,10 +96,11 @@ export class RunReader {
 
   status(): RunStatus {
     const config = this.config();
-    const combined = this.archive();
-    const islands = Array.from({ length: config.islands.count }, (_, k) => this.archive(k).stats());
+    const cells = this.store.archiveCells();
+    const combined = this.archive(undefined, cells);
+    const islands = Array.from({ length: config.islands.count }, (_, k) => this.archive(k, cells).stats());
     const best = combined.best();
-    const bestRow = best ? this.store.archiveCells().find((c) => c.variantId === best.variantId && c.cell === best.cell) : undefined;
+    const bestRow = best ? cells.find((c) => c.variantId === best.variantId && c.cell === best.cell) : undefined;
     const seedId = contentId(this.store.meta<Record<string, string>>('seedFiles')!);
     const seedEval = this.store.getEvaluation(seedId)?.evaluation;
     const byStatus = this.store.evaluationsByStatus();

@@ -75,6 +75,8 @@ export class SearchEngine {
   /** Best fitness in any island; elitist archives never lose it, so a running maximum is exact. */
   private bestFitness = -Infinity;
   private lastProgress = 0;
+  /** Evaluations stored, kept as a running count: counting rows at every commit would grow with the run. */
+  private evaluations: number;
   private aborted = false;
   private committed = 0;
 
@@ -83,6 +85,7 @@ export class SearchEngine {
     this.weights = o.operators.map((w) => w.weight);
     this.depth = o.config.pipelineDepth;
     this.elapsedBefore = o.store.meta<number>('elapsedMs') ?? 0;
+    this.evaluations = o.store.evaluationCount();
   }
 
   /** Runs until a budget is spent or the signal stops it; resolves once everything launched is committed. */
@@ -125,7 +128,7 @@ export class SearchEngine {
     const sessionMs = performance.now() - this.sessionStart;
     return {
       iterations: this.committed,
-      evaluations: this.o.store.evaluationCount(),
+      evaluations: this.evaluations,
       evaluationsPerSecond: sessionMs > 0 ? this.o.pool.stats().evaluations / (sessionMs / 1000) : 0,
       coverage: stats.coverage,
       filledCells: stats.filledCells,
@@ -282,10 +285,9 @@ export class SearchEngine {
   private commit(i: number, outcome: IterationOutcome): void {
     const record = buildRecord(i, outcome, this.o.store, this.islands, () => this.afterApply(i), this.elapsedMs());
     this.o.store.commit(record);
-    for (const child of record.children) {
-      const e = child.evaluation ?? this.o.store.getEvaluation(child.variant.id)?.evaluation;
-      if (child.addStatus !== 'rejected' && e?.status === 'ok') this.bestFitness = Math.max(this.bestFitness, e.fitness);
-    }
+    // Every elite that entered an island is in record.cells; the record already looked up what it needed.
+    for (const c of record.cells) this.bestFitness = Math.max(this.bestFitness, c.elite.fitness);
+    this.evaluations += record.children.filter((c) => c.evaluation !== null).length;
     for (const child of outcome.children) {
       if (this.inflight.get(child.variant.id)?.iteration === i) this.inflight.delete(child.variant.id);
     }
@@ -301,7 +303,7 @@ export class SearchEngine {
     if (this.o.signal.aborted) this.stopReason = 'interrupted';
     else if (b.iterations !== undefined && this.committed >= b.iterations) this.stopReason = 'iterations';
     else if (this.wallClockSpent(this.elapsedMs())) this.stopReason = 'wall-clock';
-    else this.stopReason = this.spent(b.evaluations === undefined ? 0 : this.o.store.evaluationCount());
+    else this.stopReason = this.spent(this.evaluations);
   }
 
   private wallClockSpent(elapsedMs: number): boolean {
