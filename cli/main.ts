@@ -21,8 +21,10 @@ async function main(): Promise<number> {
   await yargs(argv)
     .scriptName('ouroboros')
     .usage('$0 <command> [options]\n\nA resumable, deterministic MAP-Elites search over variants of an AI stack.')
-    .command('run <config>', 'start a search from a run config (JSON); Ctrl-C stops it safely', (y) => y
-      .positional('config', { type: 'string', demandOption: true, describe: 'run config file, e.g. configs/quickstart.json' })
+    .command('run [config]', 'start a search from a run config (JSON); Ctrl-C stops it safely', (y) => y
+      .positional('config', { type: 'string', describe: 'run config file, e.g. configs/quickstart.json (omit it with --replay)' })
+      .option('base-url', { type: 'string', describe: 'OpenAI-compatible LLM endpoint, e.g. http://127.0.0.1:11434/v1 (wins over the config\'s llm.baseUrl and OPENAI_BASE_URL); the API key comes from OPENAI_API_KEY only' })
+      .option('replay', { type: 'string', describe: 're-run a finished run from its stored LLM answers only (no endpoint) into a new database, and check that the archive comes out identical' })
       .option('db', { type: 'string', describe: 'run database to create (default: the config\'s "db", else runs/<config name>.sqlite)' })
       .option('seed', { type: 'number', describe: 'run seed, an integer from 0 to 4294967295 (overrides the config); the same config and seed give the same archive', coerce: (v: unknown) => {
         if (v === undefined) return v;
@@ -33,15 +35,28 @@ async function main(): Promise<number> {
       .option('max-iterations', { type: 'number', describe: 'iteration budget (overrides the config)', coerce: positiveInt('max-iterations') })
       .option('overwrite', { type: 'boolean', default: false, describe: 'replace an existing run database at that path (refused while another process is writing it)' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no live progress, only the summary' })
-      .example('$0 run configs/quickstart.json', 'the quickstart search, about a minute on 2 cores'),
-    async (a) => { code = await searchCommand('run', { config: a.config, db: a.db, seed: a.seed, workers: a.workers, maxIterations: a.maxIterations, quiet: a.quiet, overwrite: a.overwrite }); })
+      .example('$0 run configs/quickstart.json', 'the quickstart search, about a minute on 2 cores')
+      .example('$0 run examples/circle-packing/config.json --base-url http://127.0.0.1:8765/v1', 'an LLM search against a local endpoint')
+      .example('$0 run --replay runs/circle-packing.sqlite', 'reproduce that run from its stored answers')
+      .check((a) => {
+        if (a.replay === undefined && a.config === undefined) throw new Error('name a run config (or --replay <run database>)');
+        if (a.replay !== undefined && a.config !== undefined) throw new Error('--replay takes the config from the run it replays: give no config file');
+        if (a.replay !== undefined && (a.seed !== undefined || a.maxIterations !== undefined || a['base-url'] !== undefined)) throw new Error('--replay repeats the source run as it was: --seed, --max-iterations and --base-url do not apply');
+        return true;
+      }),
+    async (a) => {
+      code = a.replay !== undefined
+        ? await searchCommand('replay', { replay: a.replay, db: a.db, workers: a.workers, quiet: a.quiet, overwrite: a.overwrite })
+        : await searchCommand('run', { config: a.config, db: a.db, seed: a.seed, workers: a.workers, maxIterations: a.maxIterations, quiet: a.quiet, overwrite: a.overwrite, baseUrl: a.baseUrl });
+    })
     .command('resume <db>', 'continue a stopped or finished run exactly where it left off', (y) => y
       .positional('db', { type: 'string', demandOption: true, describe: 'run database' })
       .option('max-iterations', { type: 'number', describe: 'the run\'s total iteration budget (not an addition): raise it to search further', coerce: positiveInt('max-iterations') })
       .option('workers', { type: 'number', describe: 'evaluation worker threads; does not change the result', coerce: positiveInt('workers') })
       .option('steal-lock', { type: 'boolean', default: false, describe: 'take over a lock held by a process on another host (only once you know that process is gone)' })
+      .option('base-url', { type: 'string', describe: 'LLM endpoint for this session (default: the config\'s llm.baseUrl, else OPENAI_BASE_URL, else the one the run last used); answers already stored are reused, not asked again' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no live progress, only the summary' }),
-    async (a) => { code = await searchCommand('resume', { db: a.db, workers: a.workers, maxIterations: a.maxIterations, quiet: a.quiet, stealLock: a.stealLock }); })
+    async (a) => { code = await searchCommand('resume', { db: a.db, workers: a.workers, maxIterations: a.maxIterations, quiet: a.quiet, stealLock: a.stealLock, baseUrl: a.baseUrl }); })
     .command('status <db>', 'iterations, evaluations, archive statistics, best variant and operators of a run', (y) => y
       .positional('db', { type: 'string', demandOption: true })
       .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' }),
@@ -58,7 +73,7 @@ async function main(): Promise<number> {
       .option('json', { type: 'boolean', default: false }),
     (a) => { code = showCommand(a.db, a.variant, a.json); })
     .option('debug', { type: 'boolean', default: false, describe: 'print stack traces with errors' })
-    .epilogue('Exit codes: 0 done, 2 bad input, 3 storage (missing or locked database), 4 evaluator, 130 interrupted, 1 internal error.\n' +
+    .epilogue('Exit codes: 0 done, 2 bad input, 3 storage (missing or locked database), 4 evaluator, 5 LLM endpoint failing (resume later) or replay diverged, 130 interrupted, 1 internal error.\n' +
       'A run is one SQLite file; the same config and seed give the same archive. See README.md and docs/architecture.md.')
     .demandCommand(1, 'name a command: run, resume, status, export or show')
     .strict()

@@ -26,9 +26,57 @@ export const problemSchema = z.strictObject({
   })).min(1),
 });
 
+const weight = z.number().min(0);
+/** LLM operators make one arm per (model, temperature); `models` and `temperatures` narrow the llm section's lists. */
+const llmArms = {
+  name: z.string().min(1).optional(),
+  weight,
+  models: z.array(z.string().min(1)).min(1).optional(),
+  temperatures: z.array(z.number().min(0).max(2)).min(1).optional(),
+};
+
 const operatorSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('param-mutation'), weight: z.number().min(0), sigma: z.number().gt(0).max(1).optional(), rate: z.number().min(0).max(1).optional() }),
-  z.strictObject({ type: z.literal('param-crossover'), weight: z.number().min(0), blend: z.number().min(0).max(1).optional() }),
+  z.strictObject({ type: z.literal('param-mutation'), name: z.string().min(1).optional(), weight, sigma: z.number().gt(0).max(1).optional(), rate: z.number().min(0).max(1).optional() }),
+  z.strictObject({ type: z.literal('param-crossover'), name: z.string().min(1).optional(), weight, blend: z.number().min(0).max(1).optional() }),
+  z.strictObject({ type: z.literal('llm-diff'), ...llmArms, repair: z.boolean().default(true), files: z.array(z.string().min(1)).min(1).optional() }),
+  z.strictObject({ type: z.literal('llm-rewrite'), ...llmArms, repair: z.boolean().default(true), files: z.array(z.string().min(1)).min(1).optional() }),
+  z.strictObject({ type: z.literal('llm-crossover'), ...llmArms, repair: z.boolean().default(true), files: z.array(z.string().min(1)).min(1).optional(), parents: z.number().int().min(2).max(4).default(2) }),
+]);
+
+const llmSchema = z.strictObject({
+  /** The endpoint; --base-url wins, OPENAI_BASE_URL is used when both are absent. */
+  baseUrl: z.url().optional(),
+  /** The environment variable holding the API key; the key itself is never in a config. */
+  apiKeyEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').default('OPENAI_API_KEY'),
+  models: z.array(z.strictObject({
+    name: z.string().min(1),
+    weight: weight.default(1),
+    /** US dollars per million tokens, for the ledger and the cost budget. */
+    price: z.strictObject({ inputPerMillion: z.number().min(0), outputPerMillion: z.number().min(0) }).optional(),
+  })).min(1),
+  temperatures: z.array(z.number().min(0).max(2)).min(1).default([0.7]),
+  maxTokens: positiveInt.default(4096),
+  requestTimeoutMs: positiveInt.default(120_000),
+  retries: z.number().int().min(0).max(20).default(4),
+  /** HTTP requests in flight at once; pipelineDepth bounds the proposals in flight, so keep it at least this. */
+  maxInFlight: positiveInt.max(1024).default(16),
+  consecutiveFailureLimit: positiveInt.max(1000).default(8),
+  /** Folder of prompt templates overriding configs/prompts/ file by file, relative to the config. */
+  prompts: z.string().min(1).optional(),
+  context: z.strictObject({
+    /** Characters of the parent's artifacts and error message shown to the LLM. */
+    artifactChars: z.number().int().min(0).default(2000),
+    /** Ancestors of the parent listed with their operator, note and fitness. */
+    lineage: z.number().int().min(0).max(50).default(4),
+    /** Elites shown besides the parent: half the fittest, half the most different from the parent. */
+    elites: z.number().int().min(0).max(20).default(2),
+  }).prefault({}),
+});
+
+const choiceSchema = z.discriminatedUnion('policy', [
+  z.strictObject({ policy: z.literal('weights') }),
+  z.strictObject({ policy: z.literal('ucb1'), exploration: z.number().min(0).default(Math.SQRT2), discount: z.number().gt(0).max(1).default(1) }),
+  z.strictObject({ policy: z.literal('thompson'), discount: z.number().gt(0).max(1).default(1) }),
 ]);
 
 export const runConfigSchema = z.strictObject({
@@ -46,6 +94,10 @@ export const runConfigSchema = z.strictObject({
     evaluations: positiveInt.optional(),
     wallClockSeconds: z.number().gt(0).optional(),
     targetFitness: z.number().optional(),
+    /** LLM tokens (in and out); the run stops launching once spent tokens plus a reserve for the calls in flight reach it. */
+    tokens: positiveInt.optional(),
+    /** LLM cost in US dollars from the models' prices, stopping like `tokens`. */
+    costUsd: z.number().gt(0).optional(),
   }),
   evaluation: z.strictObject({
     timeoutMs: positiveInt.default(30_000),
@@ -61,11 +113,16 @@ export const runConfigSchema = z.strictObject({
     migrationInterval: positiveInt.default(50),
   }).prefault({}),
   archive: z.strictObject({ qdOffset: z.number().default(0) }).prefault({}),
+  llm: llmSchema.optional(),
+  /** How each iteration's arm (operator, model, temperature) is chosen: by fixed weights, or by a bandit credited by the archive. */
+  operatorChoice: choiceSchema.prefault({ policy: 'weights' }),
 });
 
 export type ProblemManifest = z.infer<typeof problemSchema>;
 export type RunConfig = z.infer<typeof runConfigSchema>;
 export type OperatorConfig = RunConfig['operators'][number];
+export type LlmConfig = NonNullable<RunConfig['llm']>;
+export type OperatorChoice = RunConfig['operatorChoice'];
 
 /** Parses `value`; returns the typed result or every problem, one line each, with its path. */
 export function check<T>(schema: z.ZodType<T>, value: unknown): { ok: true; value: T } | { ok: false; problems: string[] } {

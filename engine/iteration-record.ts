@@ -13,6 +13,8 @@ export interface ChildOutcome {
 /** What an iteration produced, before it is committed. */
 export interface IterationOutcome {
   island: number;
+  /** Index of the arm the iteration used (the seed's iteration has none: -1). */
+  arm: number;
   operator: string;
   parentIds: string[];
   /** The operator's reason when it made no child. */
@@ -28,16 +30,23 @@ export interface IterationOutcome {
  * child is the stored one when there is one, so that which iteration evaluated a duplicate
  * never depends on timing.
  */
-export function buildRecord(i: number, outcome: IterationOutcome, store: RunStore, islands: IslandModel, afterApply: () => Migration[], elapsedMs: number): IterationRecord {
+export function buildRecord(i: number, outcome: IterationOutcome, store: RunStore, islands: IslandModel, afterApply: () => Migration[], extra: Pick<IterationRecord, 'elapsedMs' | 'arm' | 'llm'>): IterationRecord {
   const cells: IterationRecord['cells'] = [];
   // Evaluations written by this record: a child identical to an earlier child of the same iteration reuses it.
   const written = new Map<string, Evaluation>();
   const children: ChildRecord[] = outcome.children.map((child) => {
-    const stored = written.get(child.variant.id) ?? store.getEvaluation(child.variant.id)?.evaluation;
-    const evaluation = stored ?? child.evaluation;
+    const twin = written.get(child.variant.id);
+    const earlier = twin === undefined ? store.getEvaluation(child.variant.id) : undefined;
+    if (twin !== undefined || earlier !== undefined) {
+      // A child identical to an existing variant is not evaluated again, nor inserted again.
+      const reason = outcome.parentIds.includes(child.variant.id) ? 'identical to its parent'
+        : twin !== undefined ? 'identical to an earlier child of this iteration' : `identical to an existing variant (evaluated at iteration ${earlier!.iteration})`;
+      return { variant: child.variant, evaluation: null, addStatus: 'rejected', cell: null, improvement: null, clipped: false, reason };
+    }
+    const evaluation = child.evaluation;
     if (evaluation === null) throw new Error(`iteration ${i}: no evaluation for ${child.variant.id}`);
-    const own = stored === undefined ? evaluation : null;
-    if (own !== null) written.set(child.variant.id, own);
+    const own = evaluation;
+    written.set(child.variant.id, own);
     if (evaluation.status !== 'ok') {
       return { variant: child.variant, evaluation: own, addStatus: 'rejected', cell: null, improvement: null, clipped: false, reason: `evaluation ${evaluation.status} (${evaluation.reason}): ${evaluation.message}` };
     }
@@ -67,6 +76,14 @@ export function buildRecord(i: number, outcome: IterationOutcome, store: RunStor
     children,
     cells,
     migrations: migrations.map((m) => ({ from: m.from, to: m.to, variantId: m.variantId, addStatus: m.result.status })),
-    elapsedMs,
+    ...extra,
+    reward: rewardOf(children),
   };
+}
+
+/** The bandit's reward for an iteration: 1 if a child filled a new cell, 0.5 if one improved a cell's elite, else 0. */
+export function rewardOf(children: readonly Pick<ChildRecord, 'addStatus'>[]): number {
+  if (children.some((c) => c.addStatus === 'new')) return 1;
+  if (children.some((c) => c.addStatus === 'improved')) return 0.5;
+  return 0;
 }

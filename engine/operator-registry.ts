@@ -1,21 +1,72 @@
-// Builds the operators a run config names, with their weights.
+// Builds the arms a run config names: each parameter operator is one arm, each LLM operator one arm per (model, temperature).
+import { InternalError } from '../common/errors.js';
+import { LlmOperator } from '../operators/llm/llm-operator.js';
+import type { LlmService } from '../operators/llm/llm-service.js';
+import type { PromptTemplates } from '../operators/llm/prompt-template.js';
 import type { Operator } from '../operators/operator.js';
 import { ParamCrossoverOperator } from '../operators/param-crossover-operator.js';
 import { ParamMutationOperator } from '../operators/param-mutation-operator.js';
-import type { OperatorConfig } from './config-schema.js';
+import type { BanditPolicy } from './bandit.js';
+import type { RunConfig } from './config-schema.js';
 
-export interface WeightedOperator {
+/** What the engine chooses among for each iteration. `label` is stored with the iteration and names the arm in status. */
+export interface Arm {
+  label: string;
   operator: Operator;
+  /** The fixed-weights policy's weight: the operator's, split over its models by their weights and evenly over temperatures. */
   weight: number;
+  llm: { model: string; temperature: number } | null;
 }
 
-export function createOperators(configs: readonly OperatorConfig[]): WeightedOperator[] {
-  return configs.map((c) => {
+export interface LlmDeps {
+  service: LlmService;
+  templates: PromptTemplates;
+}
+
+/** An arm without its operator: all that status needs, and all that choosing needs besides the operator. */
+export interface ArmSpec {
+  label: string;
+  weight: number;
+  llm: { model: string; temperature: number } | null;
+  /** Index in config.operators. */
+  operatorIndex: number;
+}
+
+export function armSpecs(config: RunConfig): ArmSpec[] {
+  return config.operators.flatMap((c, operatorIndex): ArmSpec[] => {
+    const name = c.name ?? c.type;
+    if (c.type === 'param-mutation' || c.type === 'param-crossover' || config.llm === undefined) return [{ label: name, weight: c.weight, llm: null, operatorIndex }];
+    const models = config.llm.models.filter((m) => c.models === undefined || c.models.includes(m.name));
+    const totalWeight = models.reduce((s, m) => s + m.weight, 0);
+    const temperatures = c.temperatures ?? config.llm.temperatures;
+    return models.flatMap((m) => temperatures.map((temperature) => ({
+      label: `${name}|${m.name}|t=${temperature}`,
+      weight: totalWeight === 0 ? 0 : (c.weight * m.weight) / totalWeight / temperatures.length,
+      llm: { model: m.name, temperature },
+      operatorIndex,
+    })));
+  });
+}
+
+export function createArms(config: RunConfig, llm: LlmDeps | null): Arm[] {
+  const operators = config.operators.map((c): Operator => {
+    const name = c.name ?? c.type;
     switch (c.type) {
-      case 'param-mutation': return { operator: new ParamMutationOperator({ sigma: c.sigma, rate: c.rate }), weight: c.weight };
-      case 'param-crossover': return { operator: new ParamCrossoverOperator({ blend: c.blend }), weight: c.weight };
+      case 'param-mutation': return new ParamMutationOperator({ sigma: c.sigma, rate: c.rate }, name);
+      case 'param-crossover': return new ParamCrossoverOperator({ blend: c.blend }, name);
+      case 'llm-diff':
+      case 'llm-rewrite':
+      case 'llm-crossover': {
+        if (llm === null) throw new InternalError(`operator ${name} needs the LLM service`);
+        const mode = c.type === 'llm-diff' ? 'diff' : c.type === 'llm-rewrite' ? 'rewrite' : 'crossover';
+        return new LlmOperator({
+          name, mode, service: llm.service, templates: llm.templates, repair: c.repair,
+          ...(c.files ? { files: c.files } : {}), ...(c.type === 'llm-crossover' ? { parents: c.parents } : {}),
+        });
+      }
     }
   });
+  return armSpecs(config).map((spec) => ({ label: spec.label, weight: spec.weight, llm: spec.llm, operator: operators[spec.operatorIndex]! }));
 }
 
 /** Index chosen with probability proportional to weight, from one uniform draw in [0, 1). */
@@ -27,4 +78,9 @@ export function chooseWeighted(weights: readonly number[], draw: number): number
     if (x < 0 && weights[i]! > 0) return i;
   }
   return weights.findLastIndex((w) => w > 0);
+}
+
+export function policyOf(config: RunConfig): BanditPolicy {
+  const c = config.operatorChoice;
+  return c.policy === 'weights' ? { kind: 'weights' } : c.policy === 'ucb1' ? { kind: 'ucb1', exploration: c.exploration, discount: c.discount } : { kind: 'thompson', discount: c.discount };
 }

@@ -5,6 +5,9 @@ import type { ArchiveStats } from '../archives/archive.js';
 import { contentId } from '../common/content-id.js';
 import type { DescriptorSpec, Evaluation, Variant } from '../common/types.js';
 import type { RunConfig, ProblemManifest } from './config-schema.js';
+import { Bandit, type ArmStats } from './bandit.js';
+import type { LedgerSummary } from './llm-records.js';
+import { armSpecs, policyOf } from './operator-registry.js';
 import { RunStore } from './run-store.js';
 
 export interface EliteRow {
@@ -37,6 +40,11 @@ export interface RunStatus {
   seedVariant: { id: string; fitness: number | null };
   operators: Array<{ operator: string; uses: number; failures: number; children: number; evaluationFailures: number; newCells: number; improvements: number; successRate: number }>;
   budget: RunConfig['budget'];
+  /** How arms are chosen, and each arm's record: pulls are committed iterations; mean and score as the policy sees them now. */
+  operatorChoice: RunConfig['operatorChoice'];
+  arms: ArmStats[];
+  /** The LLM ledger: every call made, its tokens and cost. */
+  llm: LedgerSummary;
 }
 
 /** Opens a run read-only: safe while another process is writing it (SQLite WAL). */
@@ -123,7 +131,35 @@ export class RunReader {
         newCells: o.newCells, improvements: o.improvements, successRate: o.uses === 0 ? 0 : (o.newCells + o.improvements) / o.uses,
       })),
       budget: config.budget,
+      operatorChoice: config.operatorChoice,
+      arms: this.arms(config),
+      llm: this.ledger(),
     };
+  }
+
+  /** The bandit rebuilt from the committed iterations' arms and rewards, as a resume would rebuild it. */
+  private arms(config: RunConfig): ArmStats[] {
+    const specs = armSpecs(config);
+    const bandit = new Bandit(specs.map((a) => a.label), specs.map((a) => a.weight), policyOf(config));
+    const index = new Map(specs.map((a, k) => [a.label, k]));
+    const pulls = specs.map(() => 0);
+    for (const row of this.hasTable('llm_calls') ? this.store.armCredits() : []) {
+      const k = row.arm === null ? undefined : index.get(row.arm);
+      if (k === undefined || row.reward === null) continue;
+      pulls[k]!++;
+      bandit.credit(k, row.reward);
+    }
+    return bandit.stats().map((a, k) => ({ ...a, pulls: pulls[k]! }));
+  }
+
+  private ledger(): LedgerSummary {
+    if (!this.hasTable('llm_calls')) return { calls: 0, tokensIn: 0, tokensOut: 0, cost: 0, byOutcome: {}, byModel: [], byOperator: [] };
+    return this.store.llm().summary();
+  }
+
+  /** A run written by an older engine and not resumed since has an older schema (read-only opens do not migrate). */
+  private hasTable(name: string): boolean {
+    return this.store.hasTable(name);
   }
 
   /** finished, stopped (interrupted), running (a live process holds the lock) or killed (it holds it no more). */

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { RunLockedError, StorageError } from '../common/errors.js';
 import type { Evaluation, Variant } from '../common/types.js';
 import type { Elite } from '../archives/archive.js';
+import { LlmRecords } from './llm-records.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './store-schema.js';
 import { processIsAlive } from './process-alive.js';
 
@@ -33,7 +34,14 @@ export interface IterationRecord {
   migrations: Array<{ from: number; to: number; variantId: string; addStatus: string }>;
   /** Total wall-clock time the run has spent, all sessions together, as of this commit. */
   elapsedMs: number;
+  /** The arm (operator, model, temperature) that made the children, and the bandit's reward for it. */
+  arm: string;
+  reward: number;
+  /** LLM calls this iteration's operator made (answers reused from the cache included), their tokens and cost. */
+  llm: IterationUsage;
 }
+
+export interface IterationUsage { calls: number; tokens: number; cost: number }
 
 /** A row of the evaluation log, as replayed to rebuild the archive. */
 export interface LogChild {
@@ -47,6 +55,10 @@ export interface LogChild {
   status: Evaluation['status'] | null;
   fitness: number | null;
   descriptors: number[] | null;
+  /** Per iteration, repeated on each of its rows. */
+  arm: string | null;
+  reward: number | null;
+  llm: IterationUsage;
 }
 
 export interface StoredEvaluation {
@@ -69,6 +81,7 @@ export class RunStore {
   private readonly db: Database.Database;
   private readonly writable: boolean;
   private readonly statements: ReturnType<RunStore['prepare']>;
+  private llmRecords: LlmRecords | undefined;
 
   private constructor(readonly path: string, db: Database.Database, writable: boolean) {
     this.db = db;
@@ -154,7 +167,8 @@ export class RunStore {
     return {
       insertVariant: w ? db.prepare('INSERT OR IGNORE INTO variants (id, files, parent_ids, operator, iteration, island, note) VALUES (?, ?, ?, ?, ?, ?, ?)') : null,
       insertEvaluation: w ? db.prepare('INSERT INTO evaluations (variant_id, iteration, status, reason, message, fitness, descriptors, metrics, artifacts, seed, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)') : null,
-      insertIteration: w ? db.prepare('INSERT INTO iterations (iteration, island, operator, parent_ids, status, reason, committed_at) VALUES (?, ?, ?, ?, ?, ?, ?)') : null,
+      insertIteration: w ? db.prepare(`INSERT INTO iterations (iteration, island, operator, parent_ids, status, reason, committed_at, arm, reward, llm_calls, llm_tokens, llm_cost)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`) : null,
       insertChild: w ? db.prepare('INSERT INTO children (iteration, child_index, variant_id, cached, add_status, cell, improvement, clipped, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)') : null,
       upsertCell: w ? db.prepare('INSERT OR REPLACE INTO archive_cells (island, cell, variant_id, fitness, descriptors, iteration) VALUES (?, ?, ?, ?, ?, ?)') : null,
       insertMigration: w ? db.prepare('INSERT INTO migrations (iteration, from_island, to_island, variant_id, add_status) VALUES (?, ?, ?, ?, ?)') : null,
@@ -230,7 +244,8 @@ export class RunStore {
     const s = this.statements;
     const now = new Date().toISOString();
     const write = this.db.transaction(() => {
-      s.insertIteration!.run(record.iteration, record.island, record.operator, JSON.stringify(record.parentIds), record.status, record.reason, now);
+      s.insertIteration!.run(record.iteration, record.island, record.operator, JSON.stringify(record.parentIds), record.status, record.reason, now,
+        record.arm, record.reward, record.llm.calls, record.llm.tokens, record.llm.cost);
       let evaluationFailures = 0;
       let newCells = 0;
       let improvements = 0;
@@ -270,11 +285,12 @@ export class RunStore {
 
   /** The evaluation log in commit order, one row per child (operator failures give a row with nulls). Streams; memory stays flat. */
   *log(): Generator<LogChild> {
-    const rows = this.db.prepare(`SELECT i.iteration, i.island, c.variant_id AS variantId, e.iteration AS evaluatedAt, c.cached, e.status, e.fitness, e.descriptors
+    const rows = this.db.prepare(`SELECT i.iteration, i.island, c.variant_id AS variantId, e.iteration AS evaluatedAt, c.cached, e.status, e.fitness, e.descriptors,
+        i.arm, i.reward, i.llm_calls AS calls, i.llm_tokens AS tokens, i.llm_cost AS cost
       FROM iterations i LEFT JOIN children c ON c.iteration = i.iteration LEFT JOIN evaluations e ON e.variant_id = c.variant_id
-      ORDER BY i.iteration, c.child_index`).iterate() as IterableIterator<Omit<LogChild, 'descriptors' | 'cached'> & { descriptors: string | null; cached: number | null }>;
-    for (const row of rows) {
-      yield { ...row, cached: row.cached === null ? null : row.cached === 1, descriptors: row.descriptors === null ? null : (JSON.parse(row.descriptors) as number[]) };
+      ORDER BY i.iteration, c.child_index`).iterate() as IterableIterator<Omit<LogChild, 'descriptors' | 'cached' | 'llm'> & { descriptors: string | null; cached: number | null } & IterationUsage>;
+    for (const { calls, tokens, cost, ...row } of rows) {
+      yield { ...row, cached: row.cached === null ? null : row.cached === 1, descriptors: row.descriptors === null ? null : (JSON.parse(row.descriptors) as number[]), llm: { calls, tokens, cost } };
     }
   }
 
@@ -310,6 +326,21 @@ export class RunStore {
       current = parent === undefined ? undefined : this.getVariant(parent);
     }
     return out;
+  }
+
+  hasTable(name: string): boolean {
+    return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+  }
+
+  /** The LLM ledger and answer cache of this run. */
+  llm(): LlmRecords {
+    this.llmRecords ??= new LlmRecords(this.db, this.writable);
+    return this.llmRecords;
+  }
+
+  /** Arm and reward of every committed iteration, in order: what the bandit was credited with. */
+  armCredits(): Array<{ iteration: number; arm: string | null; reward: number | null }> {
+    return this.db.prepare('SELECT iteration, arm, reward FROM iterations ORDER BY iteration').all() as ReturnType<RunStore['armCredits']>;
   }
 
   /** Releases the lock (if held) and closes the file. Safe to call twice. */

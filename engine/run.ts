@@ -3,12 +3,16 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, InterruptedError, StorageError } from '../common/errors.js';
+import { ConfigError, InterruptedError, OuroborosError, StorageError } from '../common/errors.js';
 import type { ParamSpace } from '../common/types.js';
 import { EvaluationPool } from '../fitness/evaluation-pool.js';
+import type { PromptTemplates } from '../operators/llm/prompt-template.js';
 import type { RunConfig } from './config-schema.js';
+import type { GatewayStats } from './llm-gateway.js';
+import type { LlmRecords } from './llm-records.js';
+import { createGateway, loadTemplates, promptsDir, resolveEndpoint, storableUrl, usesLlm, type Endpoint } from './llm-setup.js';
 import { loadRunConfig } from './load-config.js';
-import { createOperators } from './operator-registry.js';
+import { createArms, policyOf } from './operator-registry.js';
 import { loadProblem, type Problem } from './problem.js';
 import { RunStore } from './run-store.js';
 import { SearchEngine, type Budget, type Progress, type StopReason } from './search-engine.js';
@@ -31,6 +35,10 @@ export interface RunOptions {
   onEngine?: (engine: SearchEngine) => void;
   /** Non-fatal notices (a problem that changed since the run started, ...). */
   onWarning?: (message: string) => void;
+  /** The LLM endpoint; wins over the config's llm.baseUrl and OPENAI_BASE_URL. */
+  baseUrl?: string;
+  /** Called once the endpoint is known (to print where the calls go). */
+  onEndpoint?: (endpoint: Endpoint) => void;
 }
 
 export interface RunResult {
@@ -40,6 +48,10 @@ export interface RunResult {
   workers: number;
   /** This session's pool figures. */
   pool: { evaluations: number; busyMs: number; wallMs: number; utilisation: number };
+  /** This session's LLM figures, when the run has LLM operators. */
+  llm?: GatewayStats;
+  /** For a replay: whether the archive is the source run's, cell for cell. */
+  replay?: { source: string; identical: boolean; cells: number; sourceCells: number };
 }
 
 /** Default database path of a config: runs/<config file name>.sqlite under the current folder. */
@@ -56,6 +68,7 @@ export async function startRun(configFile: string, options: RunOptions = {}): Pr
   const config: RunConfig = { ...loaded.config, ...(options.seed !== undefined ? { seed: options.seed } : {}) };
   if (options.maxIterations !== undefined) config.budget = { ...config.budget, iterations: options.maxIterations };
   const problem = loadProblem(loaded.problemDir);
+  const llm = usesLlm(config) ? { templates: loadTemplates(promptsDir(config.llm, dirname(loaded.path)), loaded.path), endpoint: resolveEndpoint(config.llm!, options.baseUrl, undefined) } : null;
   const db = resolve(options.db ?? (config.db !== undefined ? resolve(dirname(loaded.path), config.db) : defaultDbPath(loaded.path)));
   const workers = options.workers ?? config.workers ?? availableParallelism();
   const pool = await openPool(problem, config, workers);
@@ -75,12 +88,13 @@ export async function startRun(configFile: string, options: RunOptions = {}): Pr
       problemDir: problem.dir,
       problem: problem.manifest,
       seedFiles: problem.seedFiles,
+      ...(llm ? { prompts: llm.templates, baseUrl: storableUrl(llm.endpoint.baseURL) ?? null } : {}),
     });
   } catch (error) {
     await pool.close();
     throw error;
   }
-  return drive(store, pool, problem, config, config.budget, workers, options);
+  return drive(store, pool, problem, config, config.budget, workers, options, llm);
 }
 
 /** Continues a run from its last committed iteration; the result is the same as if it had never stopped. */
@@ -110,8 +124,9 @@ export async function resumeRun(dbFile: string, options: Omit<RunOptions, 'db' |
     if (options.maxIterations !== undefined) store.setMeta('config', { ...config, budget });
     const workers = options.workers ?? config.workers ?? availableParallelism();
     pool = await openPool(problem, config, workers);
+    const llm = usesLlm(config) ? { templates: store.meta<PromptTemplates>('prompts')!, endpoint: resolveEndpoint(config.llm!, options.baseUrl, store.meta<string | null>('baseUrl') ?? undefined) } : null;
     if (options.signal?.aborted) throw new InterruptedError('interrupted before the resume started; the run is unchanged');
-    return await drive(store, pool, problem, config, budget, workers, options);
+    return await drive(store, pool, problem, config, budget, workers, options, llm);
   } catch (error) {
     if (pool === undefined) store.close();
     else if (error instanceof InterruptedError) { await pool.close(); store.close(); }
@@ -130,24 +145,100 @@ async function openPool(problem: Problem, config: RunConfig, workers: number): P
   });
 }
 
-async function drive(store: RunStore, pool: EvaluationPool, problem: Problem, config: RunConfig, budget: Budget, workers: number, options: RunOptions): Promise<RunResult> {
+interface LlmSide {
+  templates: PromptTemplates;
+  /** null in a replay. */
+  endpoint: Endpoint | null;
+  replaySource?: LlmRecords;
+}
+
+async function drive(store: RunStore, pool: EvaluationPool, problem: Problem, config: RunConfig, budget: Budget, workers: number, options: RunOptions, llmSide: LlmSide | null): Promise<RunResult> {
   const started = performance.now();
   try {
     store.setMeta('status', 'running');
+    if (llmSide?.endpoint) {
+      options.onEndpoint?.(llmSide.endpoint);
+      const url = storableUrl(llmSide.endpoint.baseURL);
+      if (url !== undefined) store.setMeta('baseUrl', url);
+    }
+    const gateway = llmSide && config.llm ? createGateway(config.llm, store.llm(), llmSide.endpoint, llmSide.replaySource) : null;
     const engine = new SearchEngine({
       store, pool, problem, config, budget,
-      operators: createOperators(config.operators),
+      arms: createArms(config, gateway && llmSide ? { service: gateway, templates: llmSide.templates } : null),
+      policy: policyOf(config),
+      ...(gateway && config.llm ? {
+        llm: { gateway, maxTokens: config.llm.maxTokens, context: { store, task: problem.manifest.description, descriptors: problem.descriptors, limits: config.llm.context } },
+      } : {}),
       signal: options.signal ?? new AbortController().signal,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
     options.onEngine?.(engine);
-    const { stopReason, iterations } = await engine.run();
+    const { stopReason, iterations } = await engine.run().catch((error: unknown) => {
+      // The endpoint failing for good (or a replay diverging) stops the run cleanly: it resumes later.
+      if (error instanceof OuroborosError && error.code !== 'E_INTERNAL') store.setMeta('status', 'stopped');
+      throw error;
+    });
     store.setMeta('status', stopReason === 'interrupted' || stopReason === 'aborted' ? 'stopped' : 'finished');
     const wallMs = performance.now() - started;
     const stats = pool.stats();
-    return { db: store.path, stopReason, iterations, workers, pool: { evaluations: stats.evaluations, busyMs: stats.busyMs, wallMs, utilisation: stats.busyMs / (wallMs * workers) } };
+    return {
+      db: store.path, stopReason, iterations, workers,
+      pool: { evaluations: stats.evaluations, busyMs: stats.busyMs, wallMs, utilisation: stats.busyMs / (wallMs * workers) },
+      ...(gateway ? { llm: { ...gateway.stats } } : {}),
+    };
   } finally {
     await pool.close();
     store.close();
+  }
+}
+
+/**
+ * Re-runs a finished search from its stored answers only (no endpoint) into a new database, and says whether
+ * the archive came out identical. The source's config, problem, seed files and prompts are used; the budget
+ * is the source's iteration count, since a wall-clock budget cannot be replayed.
+ */
+export async function replayRun(sourceFile: string, options: Omit<RunOptions, 'seed' | 'baseUrl'> = {}): Promise<RunResult> {
+  const sourcePath = resolve(sourceFile);
+  const source = RunStore.open(sourcePath, { write: false });
+  let pool: EvaluationPool | undefined;
+  try {
+    const config = source.meta<RunConfig>('config');
+    const problemDir = source.meta<string>('problemDir');
+    if (config === undefined || problemDir === undefined) throw new StorageError(`${sourcePath}: the run has no stored config`);
+    const manifest = source.meta<Problem['manifest']>('problem')!;
+    const seedFiles = source.meta<Problem['seedFiles']>('seedFiles')!;
+    const evaluatorPath = join(problemDir, manifest.evaluator);
+    if (!existsSync(evaluatorPath)) throw new ConfigError(evaluatorPath, ['the source run\'s evaluator module is missing (the problem folder was moved or changed)']);
+    const problem: Problem = { dir: problemDir, manifest, evaluatorPath, descriptors: manifest.descriptors, params: manifest.params ? { file: manifest.params.file, space: manifest.params.space as ParamSpace } : null, seedFiles };
+    const iterations = source.committedIterations();
+    const { wallClockSeconds: _unused, ...rest } = config.budget;
+    const budget: Budget = { ...rest, iterations };
+    const db = resolve(options.db ?? sourcePath.replace(/(\.sqlite)?$/, '.replay.sqlite'));
+    const workers = options.workers ?? config.workers ?? availableParallelism();
+    pool = await openPool(problem, config, workers);
+    if (options.overwrite && existsSync(db)) {
+      RunStore.open(db, { write: true }).close();
+      for (const suffix of ['', '-wal', '-shm']) rmSync(db + suffix, { force: true });
+    }
+    const store = RunStore.create(db, {
+      engineVersion: ENGINE_VERSION, createdAt: new Date().toISOString(), configPath: source.meta<string>('configPath') ?? sourcePath,
+      config: { ...config, budget }, problemDir, problem: manifest, seedFiles, replayOf: sourcePath,
+      ...(usesLlm(config) ? { prompts: source.meta<PromptTemplates>('prompts') } : {}),
+    });
+    const llm = usesLlm(config) ? { templates: source.meta<PromptTemplates>('prompts')!, endpoint: null, replaySource: source.llm() } : null;
+    const result = await drive(store, pool, problem, config, budget, workers, options, llm);
+    const replayed = RunStore.open(db, { write: false });
+    try {
+      const mine = JSON.stringify(replayed.archiveCells());
+      const theirs = JSON.stringify(source.archiveCells());
+      return { ...result, replay: { source: sourcePath, identical: mine === theirs, cells: replayed.archiveCells().length, sourceCells: source.archiveCells().length } };
+    } finally {
+      replayed.close();
+    }
+  } catch (error) {
+    if (pool !== undefined && !(error instanceof OuroborosError && error.code !== 'E_CONFIG')) await pool.close().catch(() => {});
+    throw error;
+  } finally {
+    source.close();
   }
 }

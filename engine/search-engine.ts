@@ -1,43 +1,33 @@
 // SearchEngine: the steady-state MAP-Elites loop: select, vary, evaluate, insert, commit, in iteration order.
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { IslandModel } from '../archives/island-model.js';
 import { selectParents } from '../archives/parent-selection.js';
 import { contentId } from '../common/content-id.js';
-import { EvaluatorError, InternalError } from '../common/errors.js';
+import { EvaluatorError, InternalError, OuroborosError } from '../common/errors.js';
 import { evaluationSeed, rngFor } from '../common/rng.js';
 import type { Evaluation, Variant } from '../common/types.js';
 import type { EvaluationPool } from '../fitness/evaluation-pool.js';
-import type { Operator } from '../operators/operator.js';
+import type { VariationContext } from '../operators/operator.js';
 import { checkParams } from '../operators/param-space.js';
 import type { RunConfig } from './config-schema.js';
 import { buildRecord, type ChildOutcome, type IterationOutcome } from './iteration-record.js';
-import { chooseWeighted, type WeightedOperator } from './operator-registry.js';
+import { Bandit, type BanditPolicy } from './bandit.js';
+import { committedBudgetSpent, type Budget, type Progress, type StopReason } from './budget.js';
+import type { LlmGateway } from './llm-gateway.js';
+import type { Arm } from './operator-registry.js';
+import { buildContext, type ContextSource } from './variation-context.js';
 import type { Problem } from './problem.js';
 import type { RunStore } from './run-store.js';
 
-export interface Budget {
-  iterations?: number;
-  evaluations?: number;
-  wallClockSeconds?: number;
-  targetFitness?: number;
-}
+export type { Budget, Progress, StopReason } from './budget.js';
 
-export type StopReason = 'iterations' | 'evaluations' | 'wall-clock' | 'target-fitness' | 'interrupted' | 'aborted';
-
-export interface Progress {
-  /** Iterations committed, all sessions together. */
-  iterations: number;
-  /** Evaluations stored, all sessions together. */
-  evaluations: number;
-  /** Evaluations per second in this session. */
-  evaluationsPerSecond: number;
-  coverage: number;
-  filledCells: number;
-  qdScore: number;
-  bestFitness: number | null;
-  inFlight: number;
-  elapsedMs: number;
-  budget: Budget;
+/** What the engine needs when some arms call an LLM. */
+export interface EngineLlm {
+  gateway: LlmGateway;
+  context: ContextSource;
+  /** Bounds the reserve counted for each iteration in flight before any call has been committed. */
+  maxTokens: number;
 }
 
 export interface EngineOptions {
@@ -45,7 +35,9 @@ export interface EngineOptions {
   pool: EvaluationPool;
   problem: Problem;
   config: RunConfig;
-  operators: WeightedOperator[];
+  arms: Arm[];
+  policy: BanditPolicy;
+  llm?: EngineLlm;
   budget: Budget;
   /** Aborting it stops launching iterations; those in flight finish and are committed. */
   signal: AbortSignal;
@@ -67,8 +59,16 @@ export class SearchEngine {
   private readonly islands: IslandModel;
   private readonly pending = new Map<number, Promise<IterationOutcome>>();
   private readonly inflight = new Map<string, { iteration: number; child: number; done: Promise<unknown> }>();
-  private readonly weights: number[];
+  private readonly bandit: Bandit;
+  private readonly armIndex: Map<string, number>;
   private readonly depth: number;
+  /** Aborted on a second Ctrl-C or when the LLM endpoint fails for good; tells operators to give up their calls. */
+  private readonly stopCalls = new AbortController();
+  private readonly operatorSignal: AbortSignal;
+  /** An error after which the run cannot go on (the endpoint keeps failing, a replay diverged); thrown once everything in flight settled. */
+  private fatal: OuroborosError | null = null;
+  private llmUsage = { calls: 0, tokens: 0, cost: 0 };
+  private llmMax = { tokens: 0, cost: 0 };
   private readonly sessionStart = performance.now();
   private readonly elapsedBefore: number;
   private stopReason: StopReason | null = null;
@@ -82,7 +82,11 @@ export class SearchEngine {
 
   constructor(private readonly o: EngineOptions) {
     this.islands = new IslandModel(o.config.islands.count, { dimensions: o.problem.descriptors, qdOffset: o.config.archive.qdOffset });
-    this.weights = o.operators.map((w) => w.weight);
+    this.bandit = new Bandit(o.arms.map((a) => a.label), o.arms.map((a) => a.weight), o.policy);
+    this.armIndex = new Map(o.arms.map((a, k) => [a.label, k]));
+    this.operatorSignal = AbortSignal.any([o.signal, this.stopCalls.signal]);
+    // Every LLM call in flight listens to it: as many as pipelineDepth, far beyond the default warning at 10.
+    setMaxListeners(0, this.operatorSignal);
     this.depth = o.config.pipelineDepth;
     this.elapsedBefore = o.store.meta<number>('elapsedMs') ?? 0;
     this.evaluations = o.store.evaluationCount();
@@ -108,14 +112,23 @@ export class SearchEngine {
       if (this.stopReason === null) this.launchAfter(this.committed - 1);
       this.reportProgress(this.pending.size === 0);
     }
-    if (this.aborted) this.stopReason = 'aborted';
-    else if (this.pending.size > 0) this.stopReason = 'interrupted';
+    if (this.fatal !== null) {
+      this.stopCalls.abort();
+      await Promise.allSettled(this.pending.values());
+      throw this.fatal;
+    }
+    if (this.aborted) {
+      // Nothing abandoned may still be writing once the caller closes the store and the pool.
+      await Promise.allSettled(this.pending.values());
+      this.stopReason = 'aborted';
+    } else if (this.pending.size > 0) this.stopReason = 'interrupted';
     return { stopReason: this.stopReason ?? 'iterations', iterations: this.committed };
   }
 
   /** Gives up on iterations in flight: they are not committed (a second Ctrl-C). */
   abort(): void {
     this.aborted = true;
+    this.stopCalls.abort();
     this.o.pool.abortAll();
   }
 
@@ -137,6 +150,7 @@ export class SearchEngine {
       inFlight: this.pending.size,
       elapsedMs: this.elapsedMs(),
       budget: this.o.budget,
+      llm: { ...this.llmUsage },
     };
   }
 
@@ -161,15 +175,18 @@ export class SearchEngine {
       this.afterApply(c);
       // The live run stopped launching once a deterministic budget was spent at some commit; so does the replay.
       stopped ||= this.spent(evaluations) !== null || this.wallClockSpent(this.elapsedBefore);
-      if (!stopped) for (const i of this.successors(c)) if (i >= start) this.launch(i);
+      // Iterations already committed are not launched again, but their choice is repeated: it counts as a pull.
+      if (!stopped) for (const i of this.successors(c)) if (i >= start) this.launch(i); else this.bandit.choose(rngFor(this.o.config.seed, i, 'operator-choice'));
     };
     for (const row of this.o.store.log()) {
       if (row.iteration !== current) {
         if (current >= 0) finish(current);
         current = row.iteration;
+        this.credit(row.arm, row.reward, row.llm);
       }
       if (row.cached === false) evaluations++;
-      if (row.status === 'ok' && row.variantId !== null) {
+      // A child identical to an existing variant was rejected without being inserted again.
+      if (row.status === 'ok' && row.variantId !== null && row.cached === false) {
         const elite = { variantId: row.variantId, fitness: row.fitness!, descriptors: row.descriptors!, iteration: row.iteration };
         for (const island of row.iteration === 0 ? this.allIslands() : [row.island]) {
           if (this.islands.island(island).add(elite).status !== 'rejected') this.bestFitness = Math.max(this.bestFitness, elite.fitness);
@@ -210,44 +227,57 @@ export class SearchEngine {
     if (i === 0) {
       const files = this.o.problem.seedFiles;
       const variant: Variant = { id: contentId(files), files, lineage: { parentIds: [], operator: 'seed', iteration: 0, island: 0 } };
-      this.pending.set(0, this.evaluateChildren(0, 0, 'seed', [], [{ variant }]));
+      this.pending.set(0, this.evaluateChildren(0, 0, -1, 'seed', [], [{ variant }]));
       return;
     }
     const island = i % this.islands.islands.length;
-    const { operator } = this.o.operators[chooseWeighted(this.weights, rngFor(this.o.config.seed, i, 'operator-choice').next())]!;
+    const armIndex = this.bandit.choose(rngFor(this.o.config.seed, i, 'operator-choice'));
+    const arm = this.o.arms[armIndex]!;
     const elites = this.islands.island(island).elites();
-    const chosen = selectParents(elites, operator.parentCount, rngFor(this.o.config.seed, i, 'select'), this.o.config.selection);
+    const chosen = selectParents(elites, arm.operator.parentCount, rngFor(this.o.config.seed, i, 'select'), this.o.config.selection);
     const parents = chosen.map((e) => {
       const v = this.o.store.getVariant(e.variantId);
       if (v === undefined) throw new InternalError(`elite ${e.variantId} is not stored`);
       return v;
     });
-    this.pending.set(i, this.vary(i, island, operator, parents));
+    // Built now, right after the commit of the basis, from committed state only.
+    const context = arm.operator.usesLlm && this.o.llm ? buildContext(this.o.llm.context, parents, elites) : undefined;
+    this.pending.set(i, this.vary(i, island, armIndex, parents, context));
   }
 
-  private async vary(i: number, island: number, operator: Operator, parents: Variant[]): Promise<IterationOutcome> {
+  private async vary(i: number, island: number, armIndex: number, parents: Variant[], context: VariationContext | undefined): Promise<IterationOutcome> {
+    const { operator, llm } = this.o.arms[armIndex]!;
     const parentIds = parents.map((p) => p.id);
-    const base = { island, operator: operator.name, parentIds };
+    const base = { island, arm: armIndex, operator: operator.name, parentIds };
     let result;
     try {
-      result = await operator.propose({ parents, rng: rngFor(this.o.config.seed, i, 'operator'), iteration: i, params: this.o.problem.params, signal: this.o.signal });
+      result = await operator.propose({
+        parents, rng: rngFor(this.o.config.seed, i, 'operator'), iteration: i, params: this.o.problem.params, signal: this.operatorSignal,
+        ...(llm ? { arm: llm } : {}), ...(context ? { context } : {}),
+      });
     } catch (error) {
+      // The endpoint failing for good, or a replay that diverged, stops the run; the iteration is left to a resume.
+      if (error instanceof OuroborosError) {
+        this.fatal ??= error;
+        this.stopCalls.abort();
+        return { ...base, failure: error.message, children: [], abandoned: true };
+      }
       result = { ok: false as const, reason: `the operator threw: ${(error as Error).message ?? String(error)}` };
     }
     // An operator that gave up because the run is stopping did not fail: committing that would make
     // the resumed run differ from an uninterrupted one, so the iteration is left to the resume.
-    if (!result.ok && this.o.signal.aborted) return { ...base, failure: result.reason, children: [], abandoned: true };
+    if (!result.ok && this.operatorSignal.aborted) return { ...base, failure: result.reason, children: [], abandoned: true };
     if (!result.ok) return { ...base, failure: result.reason, children: [] };
     if (result.children.length === 0) return { ...base, failure: 'the operator returned no children', children: [] };
     const children = result.children.map((p) => ({
       variant: { id: contentId(p.files), files: p.files, lineage: { parentIds, operator: operator.name, iteration: i, island }, ...(p.note ? { note: p.note } : {}) },
     }));
-    return this.evaluateChildren(i, island, operator.name, parentIds, children);
+    return this.evaluateChildren(i, island, armIndex, operator.name, parentIds, children);
   }
 
-  private async evaluateChildren(i: number, island: number, operator: string, parentIds: string[], children: Array<{ variant: ChildOutcome['variant'] }>): Promise<IterationOutcome> {
+  private async evaluateChildren(i: number, island: number, arm: number, operator: string, parentIds: string[], children: Array<{ variant: ChildOutcome['variant'] }>): Promise<IterationOutcome> {
     const evaluations = await Promise.all(children.map((c, k) => this.evaluationFor(c.variant, i, k)));
-    return { island, operator, parentIds, failure: null, children: children.map((c, k) => ({ variant: c.variant, evaluation: evaluations[k]! })) };
+    return { island, arm, operator, parentIds, failure: null, children: children.map((c, k) => ({ variant: c.variant, evaluation: evaluations[k]! })) };
   }
 
   /** Own evaluation of the variant, or null when an earlier iteration's evaluation will be used at commit. */
@@ -283,8 +313,11 @@ export class SearchEngine {
   }
 
   private commit(i: number, outcome: IterationOutcome): void {
-    const record = buildRecord(i, outcome, this.o.store, this.islands, () => this.afterApply(i), this.elapsedMs());
+    const llm = this.o.llm?.gateway.takeUsage(i) ?? { calls: 0, tokens: 0, cost: 0 };
+    const arm = outcome.arm < 0 ? 'seed' : this.o.arms[outcome.arm]!.label;
+    const record = buildRecord(i, outcome, this.o.store, this.islands, () => this.afterApply(i), { elapsedMs: this.elapsedMs(), arm, llm });
     this.o.store.commit(record);
+    this.credit(arm, record.reward, llm);
     // Every elite that entered an island is in record.cells; the record already looked up what it needed.
     for (const c of record.cells) this.bestFitness = Math.max(this.bestFitness, c.elite.fitness);
     this.evaluations += record.children.filter((c) => c.evaluation !== null).length;
@@ -313,10 +346,22 @@ export class SearchEngine {
 
   /** The budgets that depend only on what has been committed, so a replay reaches the same verdict. */
   private spent(evaluations: number): StopReason | null {
-    const b = this.o.budget;
-    if (b.evaluations !== undefined && evaluations >= b.evaluations) return 'evaluations';
-    if (b.targetFitness !== undefined && this.bestFitness >= b.targetFitness) return 'target-fitness';
-    return null;
+    return committedBudgetSpent(this.o.budget, { evaluations, bestFitness: this.bestFitness, llm: this.llmUsage, llmMax: this.llmMax, inFlight: this.depth, maxTokens: this.o.llm?.maxTokens ?? 0 });
+  }
+
+  /** Credits the bandit with a committed iteration's reward and adds up its LLM usage; identical live and in replay. */
+  private credit(arm: string | null, reward: number | null, llm: { calls: number; tokens: number; cost: number }): void {
+    this.llmUsage = { calls: this.llmUsage.calls + llm.calls, tokens: this.llmUsage.tokens + llm.tokens, cost: this.llmUsage.cost + llm.cost };
+    this.llmMax = { tokens: Math.max(this.llmMax.tokens, llm.tokens), cost: Math.max(this.llmMax.cost, llm.cost) };
+    if (arm === null || arm === 'seed' || reward === null) return;
+    const k = this.armIndex.get(arm);
+    if (k === undefined) throw new InternalError(`iteration log names arm "${arm}", which the run's config does not have`);
+    this.bandit.credit(k, reward);
+  }
+
+  /** The arms' statistics as the bandit sees them now. */
+  armStats(): ReturnType<Bandit['stats']> {
+    return this.bandit.stats();
   }
 }
 

@@ -79,6 +79,38 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX evaluations_fitness ON evaluations(fitness);
   `,
+  // 1 -> 2: LLM operators. llm_calls is both the ledger (one row per call made) and the answer
+  // cache (looked up by key, the hash of the request); iterations carry their arm, the reward the
+  // bandit was credited with, and their LLM usage, so that a replay of the log reaches the same state.
+  `
+  CREATE TABLE llm_calls (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL,
+    iteration INTEGER NOT NULL,
+    operator TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    model TEXT NOT NULL,
+    answered_model TEXT,
+    temperature REAL NOT NULL,
+    outcome TEXT NOT NULL,
+    status INTEGER,
+    message TEXT,
+    answer TEXT,
+    tokens_in INTEGER NOT NULL,
+    tokens_out INTEGER NOT NULL,
+    cost REAL NOT NULL,
+    latency_ms REAL,
+    attempts INTEGER NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('endpoint', 'replay')),
+    at TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX llm_calls_key ON llm_calls(key);
+  ALTER TABLE iterations ADD COLUMN arm TEXT;
+  ALTER TABLE iterations ADD COLUMN reward REAL;
+  ALTER TABLE iterations ADD COLUMN llm_calls INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE iterations ADD COLUMN llm_tokens INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE iterations ADD COLUMN llm_cost REAL NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -16,6 +16,33 @@ export interface OperatorContext {
   params: { file: string; space: ParamSpace } | null;
   /** Aborted when the run is stopping; long operators (LLM calls) should give up promptly. */
   signal: AbortSignal;
+  /** The model and temperature of the arm the engine chose, for operators that call an LLM. */
+  arm?: { model: string; temperature: number };
+  /** What an LLM needs to know, built by the engine from the archive as of the iteration's basis (so it is deterministic). */
+  context?: VariationContext;
+}
+
+/** A parent as the LLM is shown it. */
+export interface ParentContext {
+  id: string;
+  files: VariantFiles;
+  /** Its evaluation in a few lines: fitness, descriptors and metrics, or the failure and its message. */
+  evaluation: string;
+  /** Artifacts (errors, failing cases), already capped in size; empty when there are none. */
+  artifacts: string;
+  /** Nearest ancestor first: how it came about and how each step scored. */
+  lineage: Array<{ id: string; operator: string; iteration: number; fitness: number | null; note: string | null }>;
+}
+
+export interface VariationContext {
+  /** The problem's description: what the variants are for and how they are scored. */
+  task: string;
+  /** Descriptor names and what they measure, one line each. */
+  descriptors: string;
+  /** Same order as OperatorContext.parents. */
+  parents: ParentContext[];
+  /** A few other elites: some of the fittest, some far from the parent in descriptor space. */
+  elites: Array<{ id: string; fitness: number; descriptors: number[]; files: VariantFiles }>;
 }
 
 /** A child's files, with an optional note on what the operator changed (kept in the log). */
@@ -40,5 +67,7 @@ export interface Operator {
   readonly name: string;
   /** How many parents propose() needs. */
   readonly parentCount: number;
+  /** True for operators that call an LLM: the engine then passes `arm` and builds `context`. */
+  readonly usesLlm?: boolean;
   propose(context: OperatorContext): Promise<OperatorResult>;
 }

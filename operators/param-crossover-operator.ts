@@ -9,11 +9,12 @@ import { clamp, formatParams, parseParams, roundFloat } from './param-space.js';
  * (geometric on log scales). The child keeps the first parent's other files.
  */
 export class ParamCrossoverOperator implements Operator {
-  readonly name = 'param-crossover';
+  readonly name: string;
   readonly parentCount = 2;
   private readonly blend: number;
 
-  constructor(options: { blend?: number } = {}) {
+  constructor(options: { blend?: number } = {}, name = 'param-crossover') {
+    this.name = name;
     this.blend = options.blend ?? 0.3;
   }
 

@@ -17,12 +17,13 @@ export interface ParamMutationOptions {
  * into its bounds.
  */
 export class ParamMutationOperator implements Operator {
-  readonly name = 'param-mutation';
+  readonly name: string;
   readonly parentCount = 1;
   private readonly sigma: number;
   private readonly rate: number;
 
-  constructor(options: ParamMutationOptions = {}) {
+  constructor(options: ParamMutationOptions = {}, name = 'param-mutation') {
+    this.name = name;
     this.sigma = options.sigma ?? 0.15;
     this.rate = options.rate ?? 0.3;
   }

@@ -3,7 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { elitesToCsv, elitesToJsonl, writeVariantFiles } from '../../engine/export-elites.js';
 import { RunReader } from '../../engine/run-reader.js';
-import { resumeRun, startRun, type RunOptions, type RunResult } from '../../engine/run.js';
+import { replayRun, resumeRun, startRun, type RunOptions, type RunResult } from '../../engine/run.js';
 import type { SearchEngine } from '../../engine/search-engine.js';
 import { ProgressReporter } from '../progress-reporter.js';
 import { EXIT } from '../report-error.js';
@@ -17,10 +17,13 @@ export interface SearchArgs {
   quiet: boolean;
   overwrite?: boolean;
   stealLock?: boolean;
+  baseUrl?: string | undefined;
+  /** The run database to replay. */
+  replay?: string;
 }
 
 /** Runs (or resumes) a search; returns the process exit code. */
-export async function searchCommand(mode: 'run' | 'resume', args: SearchArgs): Promise<number> {
+export async function searchCommand(mode: 'run' | 'resume' | 'replay', args: SearchArgs): Promise<number> {
   const reporter = new ProgressReporter(process.stdout, args.quiet);
   const controller = new AbortController();
   let engine: SearchEngine | undefined;
@@ -49,6 +52,8 @@ export async function searchCommand(mode: 'run' | 'resume', args: SearchArgs): P
     onProgress: (p) => reporter.update(p),
     onEngine: (e) => { engine = e; },
     onWarning: (m) => reporter.message(`warning: ${m}`),
+    onEndpoint: (e) => reporter.message(`LLM endpoint: ${e.baseURL} (from ${e.from})${e.keyNotice ? `; ${e.keyNotice}` : ''}`),
+    ...(args.baseUrl !== undefined ? { baseUrl: args.baseUrl } : {}),
     ...(args.workers !== undefined ? { workers: args.workers } : {}),
     ...(args.maxIterations !== undefined ? { maxIterations: args.maxIterations } : {}),
   };
@@ -56,13 +61,22 @@ export async function searchCommand(mode: 'run' | 'resume', args: SearchArgs): P
   try {
     result = mode === 'run'
       ? await startRun(args.config!, { ...options, ...(args.db !== undefined ? { db: args.db } : {}), ...(args.seed !== undefined ? { seed: args.seed } : {}), overwrite: args.overwrite ?? false })
-      : await resumeRun(args.db!, { ...options, stealLock: args.stealLock ?? false });
+      : mode === 'replay'
+        ? await replayRun(args.replay!, { ...options, ...(args.db !== undefined ? { db: args.db } : {}), overwrite: args.overwrite ?? false })
+        : await resumeRun(args.db!, { ...options, stealLock: args.stealLock ?? false });
   } finally {
     reporter.finish();
     process.off('SIGINT', sigint);
     process.off('SIGTERM', sigterm);
   }
   summarise(result);
+  if (result.replay !== undefined) {
+    const r = result.replay;
+    process.stdout.write(r.identical
+      ? `replay: the archive is identical to ${shortPath(r.source)}'s (${r.cells} cells)\n`
+      : `replay: the archive DIFFERS from ${shortPath(r.source)}'s (${r.cells} cells against ${r.sourceCells})\n`);
+    if (!r.identical) return EXIT.llm;
+  }
   return result.stopReason === 'interrupted' || result.stopReason === 'aborted' ? EXIT.interrupted : EXIT.ok;
 }
 
@@ -94,6 +108,11 @@ function summarise(result: RunResult): void {
     say(`archive: ${s.archive.filledCells}/${s.archive.totalCells} cells filled (coverage ${(s.archive.coverage * 100).toFixed(1)}%), QD score ${s.archive.qdScore.toPrecision(5)}`);
     say(`this session: ${result.pool.evaluations} evaluations in ${(result.pool.wallMs / 1000).toFixed(1)} s ` +
       `(${(result.pool.evaluations / (result.pool.wallMs / 1000)).toFixed(1)}/s) on ${result.workers} workers, pool utilisation ${(result.pool.utilisation * 100).toFixed(0)}%`);
+    if (result.llm !== undefined) {
+      const u = s.llm;
+      say(`LLM: ${u.calls} calls, ${u.tokensIn + u.tokensOut} tokens, $${u.cost.toFixed(4)} in all; this session ${result.llm.calls} sent, ${result.llm.reused} answered from stored answers, ` +
+        `engine time outside HTTP ${result.llm.calls + result.llm.reused > 0 ? (result.llm.engineMs / (result.llm.calls + result.llm.reused)).toFixed(2) : '0'} ms per call`);
+    }
     say(`database: ${db}`);
     if (!finished) {
       say(`resume with: ouroboros resume ${db}`);
@@ -122,6 +141,8 @@ function describeStop(reason: RunResult['stopReason']): string {
     case 'evaluations': return 'evaluation budget reached';
     case 'wall-clock': return 'wall-clock budget reached';
     case 'target-fitness': return 'target fitness reached';
+    case 'tokens': return 'LLM token budget reached (counting the calls in flight)';
+    case 'cost': return 'LLM cost budget reached (counting the calls in flight)';
     case 'interrupted': return 'interrupted (every finished iteration is committed)';
     case 'aborted': return 'abandoned (iterations in flight were dropped; committed ones are safe)';
   }

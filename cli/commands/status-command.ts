@@ -35,5 +35,21 @@ export function formatStatus(s: RunStatus): string {
   for (const o of s.operators) {
     lines.push(`  ${o.operator.padEnd(18)}${String(o.uses).padStart(7)}${String(o.failures).padStart(8)}${String(o.evaluationFailures).padStart(10)}${String(o.newCells).padStart(6)}${String(o.improvements).padStart(10)}${pct(o.successRate).padStart(9)}`);
   }
+  if (s.llm.calls > 0 || s.operatorChoice.policy !== 'weights' || s.arms.length !== s.operators.length) {
+    const policy = Object.entries(s.operatorChoice).map(([k, v]) => (k === 'policy' ? String(v) : `${k} ${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`)).join(', ');
+    lines.push(`arms (${policy}):`);
+    lines.push(`  ${'arm'.padEnd(44)}${'pulls'.padStart(7)}${'mean reward'.padStart(13)}${'score'.padStart(9)}`);
+    for (const a of s.arms) {
+      lines.push(`  ${a.label.padEnd(44)}${String(a.pulls).padStart(7)}${(a.mean === null ? '-' : a.mean.toFixed(3)).padStart(13)}${(a.score === null ? '-' : a.score.toFixed(3)).padStart(9)}`);
+    }
+  }
+  const l = s.llm;
+  if (l.calls > 0) {
+    const outcomes = Object.entries(l.byOutcome).map(([k, v]) => `${k} ${v}`).join(', ');
+    lines.push(`LLM: ${l.calls} calls (${outcomes}), ${l.tokensIn} tokens in, ${l.tokensOut} out, cost $${l.cost.toFixed(4)}`);
+    for (const m of l.byModel) {
+      lines.push(`  ${m.model.padEnd(28)}${String(m.calls).padStart(6)} calls${String(m.tokensIn + m.tokensOut).padStart(10)} tokens  $${m.cost.toFixed(4)}  mean latency ${m.meanLatencyMs === null ? '-' : `${m.meanLatencyMs.toFixed(0)} ms`}`);
+    }
+  }
   return lines.join('\n') + '\n';
 }

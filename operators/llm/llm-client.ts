@@ -34,6 +34,10 @@ export interface LlmRequest {
   messages: LlmMessage[];
   model?: string;
   temperature?: number;
+  /** Overrides the client's maxTokens for this call. */
+  maxTokens?: number;
+  /** Sent as the request's `seed`: endpoints that honour it sample reproducibly, and distinct seeds keep identical prompts from getting identical answers. */
+  seed?: number;
   /** Aborts waiting for a slot, the request in flight and any backoff. */
   signal?: AbortSignal;
 }
@@ -140,7 +144,8 @@ export class LlmClient {
       // Omitted rather than null when unset: some compatible servers reject a null temperature.
       ...(temperature === undefined ? {} : { temperature }),
       // max_tokens rather than max_completion_tokens: the OpenAI-compatible servers (vLLM, Ollama, llama.cpp) know this one.
-      ...(this.#options.maxTokens === undefined ? {} : { max_tokens: this.#options.maxTokens }),
+      ...((request.maxTokens ?? this.#options.maxTokens) === undefined ? {} : { max_tokens: request.maxTokens ?? this.#options.maxTokens }),
+      ...(request.seed === undefined ? {} : { seed: request.seed }),
     }, { signal: request.signal ?? null });
     const latencyMs = performance.now() - started;
     const text = completion.choices[0]?.message.content;

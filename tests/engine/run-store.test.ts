@@ -45,7 +45,7 @@ function child(v: Variant, evaluation: Evaluation | null, addStatus: ChildRecord
 function record(iteration: number, children: ChildRecord[], cells: IterationRecord['cells'] = []): IterationRecord {
   return {
     iteration, island: 0, operator: 'param-mutation', parentIds: [], status: children.length > 0 ? 'evaluated' : 'operator-failed',
-    reason: children.length > 0 ? null : 'no child', children, cells, migrations: [], elapsedMs: 100 * (iteration + 1),
+    reason: children.length > 0 ? null : 'no child', children, cells, migrations: [], elapsedMs: 100 * (iteration + 1), arm: 'param-mutation', reward: 0, llm: { calls: 0, tokens: 0, cost: 0 },
   };
 }
 
@@ -233,14 +233,15 @@ test('log() replays every child in iteration then child order, with operator fai
   store.commit(record(2, []));
   store.commit(record(3, [child(broken, failed, 'rejected', null), child(a, null, 'rejected', 0)]));
 
+  const usage = { arm: 'param-mutation', reward: 0, llm: { calls: 0, tokens: 0, cost: 0 } };
   t.deepEqual([...store.log()], [
-    { iteration: 0, island: 0, variantId: seed.id, evaluatedAt: 0, cached: false, status: 'ok', fitness: 0.5, descriptors: [0.5, 0.5] },
-    { iteration: 1, island: 0, variantId: b.id, evaluatedAt: 1, cached: false, status: 'ok', fitness: 2, descriptors: [0.2, 0.8] },
-    { iteration: 1, island: 0, variantId: a.id, evaluatedAt: 1, cached: false, status: 'ok', fitness: 1, descriptors: [0.1, 0.9] },
-    { iteration: 2, island: 0, variantId: null, evaluatedAt: null, cached: null, status: null, fitness: null, descriptors: null },
-    { iteration: 3, island: 0, variantId: broken.id, evaluatedAt: 3, cached: false, status: 'failed', fitness: null, descriptors: null },
+    { iteration: 0, island: 0, variantId: seed.id, evaluatedAt: 0, cached: false, status: 'ok', fitness: 0.5, descriptors: [0.5, 0.5], ...usage },
+    { iteration: 1, island: 0, variantId: b.id, evaluatedAt: 1, cached: false, status: 'ok', fitness: 2, descriptors: [0.2, 0.8], ...usage },
+    { iteration: 1, island: 0, variantId: a.id, evaluatedAt: 1, cached: false, status: 'ok', fitness: 1, descriptors: [0.1, 0.9], ...usage },
+    { iteration: 2, island: 0, variantId: null, evaluatedAt: null, cached: null, status: null, fitness: null, descriptors: null, ...usage },
+    { iteration: 3, island: 0, variantId: broken.id, evaluatedAt: 3, cached: false, status: 'failed', fitness: null, descriptors: null, ...usage },
     // A cached child replays with the evaluation stored when it was first evaluated.
-    { iteration: 3, island: 0, variantId: a.id, evaluatedAt: 1, cached: true, status: 'ok', fitness: 1, descriptors: [0.1, 0.9] },
+    { iteration: 3, island: 0, variantId: a.id, evaluatedAt: 1, cached: true, status: 'ok', fitness: 1, descriptors: [0.1, 0.9], ...usage },
   ]);
   t.is(store.cachedChildren(), 1);
   t.deepEqual(store.evaluationsByStatus(), { failed: 1, ok: 3 });

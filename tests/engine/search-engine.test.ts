@@ -28,7 +28,7 @@ async function runTwins(db: string, iterations: number) {
   const store = RunStore.create(db, { config, seedFiles: problem.seedFiles }) ;
   const pool = await EvaluationPool.open({ evaluatorPath: problem.evaluatorPath, descriptors: problem.descriptors, workers: 2, timeoutMs: 5000 });
   try {
-    const engine = new SearchEngine({ store, pool, problem, config, operators: [{ operator: new TwinOperator(), weight: 1 }], budget: { iterations }, signal: new AbortController().signal });
+    const engine = new SearchEngine({ store, pool, problem, config, arms: [{ label: 'twin', operator: new TwinOperator(), weight: 1, llm: null }], policy: { kind: 'weights' }, budget: { iterations }, signal: new AbortController().signal });
     return { result: await engine.run(), store };
   } finally {
     await pool.close();
@@ -77,7 +77,7 @@ async function runPatient(store: RunStore, iterations: number, signal: AbortSign
   const problem = loadProblem(problemDir);
   const pool = await EvaluationPool.open({ evaluatorPath: problem.evaluatorPath, descriptors: problem.descriptors, workers: 2, timeoutMs: 5000 });
   try {
-    const engine = new SearchEngine({ store, pool, problem, config, operators: [{ operator: new PatientOperator(), weight: 1 }], budget: { iterations }, signal });
+    const engine = new SearchEngine({ store, pool, problem, config, arms: [{ label: 'patient', operator: new PatientOperator(), weight: 1, llm: null }], policy: { kind: 'weights' }, budget: { iterations }, signal });
     return await engine.run();
   } finally {
     await pool.close();

@@ -45,7 +45,7 @@ export function archiveOf(db: string): Array<{ island: number; cell: number; var
 export function logOf(db: string): unknown[] {
   const conn = new Database(db, { readonly: true });
   try {
-    return conn.prepare(`SELECT i.iteration, i.island, i.operator, i.parent_ids, i.status, c.variant_id, c.add_status, e.fitness, e.status AS eval
+    return conn.prepare(`SELECT i.iteration, i.island, i.operator, i.parent_ids, i.status, i.arm, i.reward, i.llm_calls, i.llm_tokens, c.variant_id, c.add_status, e.fitness, e.status AS eval
       FROM iterations i LEFT JOIN children c ON c.iteration = i.iteration LEFT JOIN evaluations e ON e.variant_id = c.variant_id
       ORDER BY i.iteration, c.child_index`).all();
   } finally {

@@ -1,0 +1,68 @@
+// Builds what an LLM operator is shown about its parents and the archive, from committed state only.
+import type { Elite } from '../archives/archive.js';
+import type { DescriptorSpec, Variant } from '../common/types.js';
+import type { ParentContext, VariationContext } from '../operators/operator.js';
+import type { LlmConfig } from './config-schema.js';
+import type { RunStore } from './run-store.js';
+
+export interface ContextSource {
+  store: RunStore;
+  task: string;
+  descriptors: readonly DescriptorSpec[];
+  limits: LlmConfig['context'];
+}
+
+/**
+ * Called when an iteration is launched, i.e. right after the commit of its basis: parents, their
+ * ancestors and the island's elites are all committed by then, live and in a resume's replay alike,
+ * so the prompt (and the cache key made from it) is the same in both.
+ */
+export function buildContext(source: ContextSource, parents: Variant[], islandElites: readonly Elite[]): VariationContext {
+  const descriptors = source.descriptors.map((d) => `- ${d.name} in [${d.min}, ${d.max}]${d.description ? `: ${d.description}` : ''}`).join('\n');
+  return {
+    task: source.task.trim() === '' ? '(the problem gives no description)' : source.task.trim(),
+    descriptors,
+    parents: parents.map((p) => parentContext(source, p)),
+    elites: pickElites(source, parents, islandElites),
+  };
+}
+
+function parentContext(source: ContextSource, parent: Variant): ParentContext {
+  const stored = source.store.getEvaluation(parent.id)?.evaluation;
+  let evaluation: string;
+  let artifacts = '';
+  if (stored === undefined) evaluation = 'Not evaluated.';
+  else if (stored.status === 'ok') {
+    const names = source.descriptors.map((d) => d.name);
+    const metrics = Object.entries(stored.metrics ?? {}).map(([k, v]) => `${k}=${typeof v === 'number' ? round(v) : String(v)}`).join(', ');
+    evaluation = `Fitness ${round(stored.fitness)}; descriptors ${stored.descriptors.map((v, k) => `${names[k] ?? k}=${round(v)}`).join(', ')}${metrics ? `; metrics ${metrics}` : ''}.`;
+    artifacts = Object.entries(stored.artifacts ?? {}).map(([k, v]) => `${k}: ${v}`).join('\n');
+  } else {
+    evaluation = `Its evaluation ${stored.status === 'timeout' ? 'timed out' : stored.status === 'invalid' ? 'was invalid' : 'failed'} (${stored.reason}).`;
+    artifacts = stored.message;
+  }
+  const cap = source.limits.artifactChars;
+  if (artifacts.length > cap) artifacts = `${artifacts.slice(0, cap)}\n[... ${artifacts.length - cap} more characters cut]`;
+  const lineage = source.store.ancestors(parent.id, source.limits.lineage).map((a) => ({ ...a, note: source.store.getVariant(a.id)?.note ?? null }));
+  return { id: parent.id, files: parent.files, evaluation, artifacts, lineage };
+}
+
+/** Half of the elites by fitness, the rest by distance from the first parent in normalised descriptor space; ties by id. */
+function pickElites(source: ContextSource, parents: Variant[], elites: readonly Elite[]): VariationContext['elites'] {
+  const k = source.limits.elites;
+  if (k === 0 || parents.length === 0) return [];
+  const excluded = new Set(parents.map((p) => p.id));
+  const candidates = elites.filter((e) => !excluded.has(e.variantId));
+  const byId = (a: Elite, b: Elite) => (a.variantId < b.variantId ? -1 : a.variantId > b.variantId ? 1 : 0);
+  const fittest = [...candidates].sort((a, b) => b.fitness - a.fitness || byId(a, b)).slice(0, Math.ceil(k / 2));
+  const chosen = new Set(fittest.map((e) => e.variantId));
+  const anchor = source.store.getEvaluation(parents[0]!.id)?.evaluation;
+  const at = anchor?.status === 'ok' ? anchor.descriptors : null;
+  const distance = (e: Elite) => at === null ? 0 : source.descriptors.reduce((s, d, j) => s + ((e.descriptors[j]! - at[j]!) / (d.max - d.min)) ** 2, 0);
+  const far = candidates.filter((e) => !chosen.has(e.variantId)).sort((a, b) => distance(b) - distance(a) || byId(a, b)).slice(0, k - fittest.length);
+  return [...fittest, ...far].map((e) => ({ id: e.variantId, fitness: e.fitness, descriptors: e.descriptors, files: source.store.getVariant(e.variantId)?.files ?? {} }));
+}
+
+function round(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toPrecision(6);
+}

@@ -1,0 +1,107 @@
+// LLM operators: diff mutation, whole-file rewrite and crossover, one class with three prompt/answer modes.
+import type { VariantFiles } from '../../common/types.js';
+import type { Operator, OperatorContext, OperatorResult, ParentContext, VariationContext } from '../operator.js';
+import { applyDiff, formatFiles, parseRewrite, repairMessage } from './edit-format.js';
+import type { LlmMessage } from './llm-client.js';
+import type { LlmService } from './llm-service.js';
+import { render, type PromptTemplates } from './prompt-template.js';
+
+export type LlmOperatorMode = 'diff' | 'rewrite' | 'crossover';
+
+export interface LlmOperatorOptions {
+  name: string;
+  mode: LlmOperatorMode;
+  service: LlmService;
+  templates: PromptTemplates;
+  /** Send a failed answer back once with its errors. */
+  repair: boolean;
+  /** Files the LLM may change; all of the variant's files when absent. */
+  files?: readonly string[];
+  /** Parents combined by crossover (1 for the other modes). */
+  parents?: number;
+}
+
+/**
+ * Contract: propose() makes at most two calls (the proposal and one repair) and returns one child,
+ * or a failure whose reason says what the endpoint or the answer did wrong. The only throws are the
+ * service's (the run cannot go on). Every input to the prompt comes from the context, the arm and
+ * the rng, so the request, and with the answer cache the child, is a function of the iteration.
+ */
+export class LlmOperator implements Operator {
+  readonly name: string;
+  readonly parentCount: number;
+  readonly usesLlm = true;
+
+  constructor(private readonly o: LlmOperatorOptions) {
+    this.name = o.name;
+    this.parentCount = o.mode === 'crossover' ? (o.parents ?? 2) : 1;
+  }
+
+  async propose(ctx: OperatorContext): Promise<OperatorResult> {
+    if (ctx.arm === undefined || ctx.context === undefined) return { ok: false, reason: `${this.name}: the engine gave no model or context` };
+    const base = ctx.parents[0]!.files;
+    const editable = (path: string) => this.o.files === undefined || this.o.files.includes(path);
+    const messages = this.messages(ctx.context, base, editable);
+    const call = { model: ctx.arm.model, temperature: ctx.arm.temperature, iteration: ctx.iteration, operator: this.name, signal: ctx.signal };
+    const seed = Math.floor(ctx.rng.next() * 2 ** 31);
+    const first = await this.o.service.complete({ ...call, messages, seed, purpose: 'propose' });
+    if (!first.ok) return { ok: false, reason: `the LLM call failed: ${describe(first)}` };
+    let applied = this.apply(base, first.text, editable);
+    let answer = first.text;
+    if (!applied.ok && this.o.repair) {
+      const again = [...messages, { role: 'assistant' as const, content: first.text }, { role: 'user' as const, content: repairMessage(applied.errors) }];
+      const second = await this.o.service.complete({ ...call, messages: again, seed: seed + 1, purpose: 'repair' });
+      if (!second.ok) return { ok: false, reason: `the answer did not apply (${applied.errors.join('; ')}) and the repair call failed: ${describe(second)}` };
+      const repaired = this.apply(base, second.text, editable);
+      if (!repaired.ok) return { ok: false, reason: `the answer did not apply, even after one repair: ${repaired.errors.join('; ')}` };
+      applied = repaired;
+      answer = second.text;
+    }
+    if (!applied.ok) return { ok: false, reason: `the answer did not apply: ${applied.errors.join('; ')}` };
+    return { ok: true, children: [{ files: applied.files, note: noteOf(ctx.arm, applied.changed, answer) }] };
+  }
+
+  private apply(base: VariantFiles, answer: string, editable: (path: string) => boolean) {
+    return this.o.mode === 'diff' ? applyDiff(base, answer, { editable }) : parseRewrite(base, answer, { editable });
+  }
+
+  private messages(context: VariationContext, base: VariantFiles, editable: (path: string) => boolean): LlmMessage[] {
+    const t = this.o.templates;
+    const editableList = Object.keys(base).filter(editable).sort().join(', ') || '(none)';
+    const common = { task: context.task, descriptors: context.descriptors, editable: editableList, elites: showElites(context) };
+    const parent = context.parents[0]!;
+    const user = this.o.mode === 'crossover'
+      ? render(t.crossover, { ...common, parents: context.parents.map((p, k) => `### Parent ${k + 1}\n${showEvaluation(p)}\n\n${formatFiles(p.files)}`).join('\n\n') })
+      : render(this.o.mode === 'diff' ? t.diff : t.rewrite, { ...common, evaluation: showEvaluation(parent), files: formatFiles(base), lineage: showLineage(parent) });
+    return [{ role: 'system', content: render(t.system, common) }, { role: 'user', content: user }];
+  }
+}
+
+function describe(failure: { reason: string; status?: number; message: string; attempts: number }): string {
+  return `${failure.reason}${failure.status === undefined ? '' : ` ${failure.status}`}: ${failure.message} (after ${failure.attempts} attempt(s))`;
+}
+
+function showEvaluation(p: ParentContext): string {
+  return p.artifacts === '' ? p.evaluation : `${p.evaluation}\nArtifacts:\n${p.artifacts}`;
+}
+
+function showLineage(p: ParentContext): string {
+  if (p.lineage.length === 0) return '(this is the seed variant)';
+  return p.lineage.map((a) => `- iteration ${a.iteration}, ${a.operator}: ${a.fitness === null ? 'failed' : `fitness ${round(a.fitness)}`}${a.note ? ` (${a.note})` : ''}`).join('\n');
+}
+
+function showElites(context: VariationContext): string {
+  if (context.elites.length === 0) return '(none yet)';
+  return context.elites.map((e, k) => `### Elite ${k + 1}: fitness ${round(e.fitness)}, descriptors [${e.descriptors.map(round).join(', ')}]\n${formatFiles(e.files)}`).join('\n\n');
+}
+
+function round(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toPrecision(6);
+}
+
+/** What the log keeps about the child: the arm, the files changed, and the LLM's own one-line summary. */
+function noteOf(arm: { model: string; temperature: number }, changed: string[], answer: string): string {
+  const summary = answer.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('<') && !l.startsWith('```') && !l.startsWith('='));
+  const text = `${arm.model} t=${arm.temperature}, ${changed.join(', ')}${summary ? `: ${summary}` : ''}`;
+  return text.length > 240 ? `${text.slice(0, 237)}...` : text;
+}

@@ -1,0 +1,207 @@
+// LLM searches through the compiled CLI, the real openai client and real loopback HTTP servers.
+import test from 'ava';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { startMutatingLlm } from '../../examples/loopback-llm/mutating-llm-server.js';
+import { archiveOf, committedIterations, logOf, root, runCli, startCli, tempDir } from '../helpers/cli.js';
+import { startOpenAiLoopback, type Behaviour } from '../helpers/openai-loopback-server.js';
+
+const circlePacking = join(root, 'examples/circle-packing');
+const sphere = join(root, 'tests/fixtures/problems/sphere');
+
+function writeConfig(dir: string, config: Record<string, unknown>): string {
+  const file = join(dir, 'config.json');
+  writeFileSync(file, JSON.stringify(config, null, 2));
+  return file;
+}
+
+function circleConfig(dir: string, extra: Record<string, unknown> = {}): string {
+  return writeConfig(dir, {
+    problem: circlePacking, seed: 3, pipelineDepth: 8, budget: { iterations: 48 },
+    llm: { models: [{ name: 'loopback-mutator', price: { inputPerMillion: 1, outputPerMillion: 4 } }], temperatures: [0.5, 1], maxInFlight: 8 },
+    operators: [{ type: 'llm-diff', weight: 3 }, { type: 'llm-rewrite', weight: 1 }],
+    operatorChoice: { policy: 'thompson', discount: 0.98 },
+    islands: { count: 2, migrationInterval: 20 },
+    ...extra,
+  });
+}
+
+function sphereConfig(dir: string, extra: Record<string, unknown> = {}): string {
+  return writeConfig(dir, {
+    problem: sphere, seed: 5, pipelineDepth: 2, budget: { iterations: 10 },
+    llm: { models: [{ name: 'scripted' }], temperatures: [0.7], retries: 3, consecutiveFailureLimit: 3 },
+    operators: [{ type: 'llm-diff', weight: 1 }],
+    ...extra,
+  });
+}
+
+function ledger(db: string): Array<{ key: string; purpose: string; outcome: string; attempts: number; tokens_in: number; tokens_out: number; source: string }> {
+  const conn = new Database(db, { readonly: true });
+  try {
+    return conn.prepare('SELECT key, purpose, outcome, attempts, tokens_in, tokens_out, source FROM llm_calls ORDER BY key').all() as ReturnType<typeof ledger>;
+  } finally {
+    conn.close();
+  }
+}
+
+function lastUser(body: { messages: Array<{ role: string; content: string }> }): string {
+  return [...body.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
+}
+
+/** A diff that moves x of the sphere's params.json one step toward 0 (the optimum), read from the prompt's parent. */
+function towardZero(body: { messages: Array<{ role: string; content: string }> }): string {
+  const first = body.messages.find((m) => m.role === 'user' && m.content.includes('<file path="params.json">'))!.content;
+  const params = first.slice(first.indexOf('<file path="params.json">'));
+  const line = params.split('\n').find((l) => /"x":/.test(l))!;
+  const x = Number(/"x":\s*(-?[\d.e-]+)/.exec(line)![1]);
+  const next = Math.round((x - Math.sign(x) * Math.min(Math.abs(x), 0.5)) * 1000) / 1000;
+  return `Move x toward 0.\n<<<<<<< SEARCH params.json\n${line}\n=======\n${line.replace(/-?[\d.e-]+/, String(next))}\n>>>>>>> REPLACE\n`;
+}
+
+test('an LLM search improves circle packing over HTTP; status shows arms and cost; the API key never reaches the database; --replay reproduces the archive without an endpoint', async (t) => {
+  const server = await startMutatingLlm();
+  const dir = tempDir();
+  const db = join(dir, 'run.sqlite');
+  const secret = 'sk-test-THIS-KEY-MUST-NOT-BE-STORED-1234567890';
+  const run = await runCli(['run', circleConfig(dir), '--db', db, '--quiet', '--base-url', server.baseURL], { OPENAI_API_KEY: secret });
+  t.is(run.code, 0, run.stderr);
+  t.regex(run.stdout, /LLM endpoint: http:\/\/127\.0\.0\.1:\d+\/v1 \(from --base-url\)/);
+  t.regex(run.stdout, /LLM: \d+ calls, \d+ tokens, \$\d+\.\d{4} in all/);
+  const status = JSON.parse((await runCli(['status', db, '--json'])).stdout);
+  t.true(status.best.fitness > status.seedVariant.fitness, `best ${status.best.fitness} vs seed ${status.seedVariant.fitness}`);
+  t.is(status.llm.calls, server.stats().requests, 'every request the server answered is in the ledger, once');
+  t.true(status.llm.cost > 0);
+  t.is(status.arms.length, 4);
+  t.is(status.arms.reduce((s: number, a: { pulls: number }) => s + a.pulls, 0), 47, 'every iteration but the seed is credited to its arm');
+  const text = (await runCli(['status', db])).stdout;
+  t.regex(text, /arms \(thompson, discount 0\.98\):/);
+  t.regex(text, /llm-diff\|loopback-mutator\|t=0\.5/);
+  t.regex(text, /LLM: \d+ calls \(ok \d+\), \d+ tokens in, \d+ out, cost \$/);
+  for (const file of [db, `${db}-wal`, `${db}-shm`, join(dir, 'run.elites.jsonl'), join(dir, 'run.elites.csv')]) {
+    if (existsSync(file)) t.false(readFileSync(file).includes(secret), `${file} holds the API key`);
+  }
+  t.false(run.stdout.includes(secret) || run.stderr.includes(secret));
+  await server.close();
+
+  // The endpoint is gone: the replay must answer every call from the stored answers.
+  const replayDb = join(dir, 'replay.sqlite');
+  const replay = await runCli(['run', '--replay', db, '--db', replayDb, '--quiet']);
+  t.is(replay.code, 0, replay.stderr);
+  t.regex(replay.stdout, /replay: the archive is identical to .*run\.sqlite's \(\d+ cells\)/);
+  t.deepEqual(archiveOf(replayDb), archiveOf(db));
+  t.deepEqual(logOf(replayDb), logOf(db));
+  t.true(ledger(replayDb).every((c) => c.source === 'replay'));
+});
+
+test('a run killed with SIGKILL while LLM calls are in flight, then resumed, equals the uninterrupted run and asks nothing twice that it had stored', async (t) => {
+  const server = await startMutatingLlm({ latencyMs: 120 });
+  t.teardown(() => server.close());
+  const dir = tempDir();
+  const config = circleConfig(dir);
+  const reference = join(dir, 'reference.sqlite');
+  const ref = await runCli(['run', config, '--db', reference, '--quiet', '--base-url', server.baseURL]);
+  t.is(ref.code, 0, ref.stderr);
+  const killed = join(dir, 'killed.sqlite');
+  const { child, done } = startCli(['run', config, '--db', killed, '--quiet', '--base-url', server.baseURL]);
+  const target = 10 + Math.floor(Math.random() * 20);
+  for (;;) {
+    let n = 0;
+    try { n = committedIterations(killed); } catch { /* not created yet */ }
+    if (n >= target) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  child.kill('SIGKILL');
+  t.is((await done).signal, 'SIGKILL');
+  const landed = committedIterations(killed);
+  const storedBefore = ledger(killed).length;
+  t.log(`killed with ${landed} iterations committed and ${storedBefore} answers stored`);
+  t.true(landed < 48);
+  const requestsBefore = server.stats().requests;
+  const resumed = await runCli(['resume', killed, '--quiet', '--base-url', server.baseURL]);
+  t.is(resumed.code, 0, resumed.stderr);
+  t.deepEqual(logOf(killed), logOf(reference));
+  t.deepEqual(archiveOf(killed), archiveOf(reference));
+  t.deepEqual(ledger(killed).map((c) => c.key), ledger(reference).map((c) => c.key));
+  // Stored answers are reused: the resume asked the endpoint only for what was not stored.
+  t.is(server.stats().requests - requestsBefore, ledger(killed).length - storedBefore);
+});
+
+test('an answer that does not apply is sent back once with its errors; a repaired answer is evaluated, one that still fails is recorded with its reason', async (t) => {
+  let proposals = 0;
+  let repairs = 0;
+  const server = await startOpenAiLoopback((_index, body): Behaviour => {
+    // Proposals alternate between a diff that applies and one quoting a line that is not in the file;
+    // repairs alternate between a good diff and an answer with no block at all.
+    if (/could not be applied|did not apply/.test(lastUser(body))) return { answer: repairs++ % 2 === 0 ? towardZero(body) : 'Sorry, I cannot.' };
+    return { answer: proposals++ % 2 === 0 ? towardZero(body) : '<<<<<<< SEARCH params.json\n  "x": 12345,\n=======\n  "x": 0,\n>>>>>>> REPLACE\n' };
+  });
+  t.teardown(() => server.close());
+  const dir = tempDir();
+  const db = join(dir, 'run.sqlite');
+  const r = await runCli(['run', sphereConfig(dir), '--db', db, '--quiet', '--base-url', server.baseURL]);
+  t.is(r.code, 0, r.stderr);
+  const calls = ledger(db);
+  t.true(calls.some((c) => c.purpose === 'repair'), 'some answers were sent back for repair');
+  const repairRequest = server.requests.find((q) => /could not be applied|did not apply/.test(lastUser(q.body)))!;
+  t.regex(lastUser(repairRequest.body), /"x": 12345/, 'the repair request quotes the failing SEARCH text');
+  t.regex(lastUser(repairRequest.body), /\b\d+\s*\|?.*"x":/, 'and shows the nearest lines of the file');
+  const conn = new Database(db, { readonly: true });
+  const iterations = conn.prepare('SELECT iteration, status, reason FROM iterations WHERE iteration > 0').all() as Array<{ status: string; reason: string | null }>;
+  conn.close();
+  t.true(iterations.some((i) => i.status === 'evaluated'), 'repaired and good answers were evaluated');
+  const failed = iterations.filter((i) => i.status === 'operator-failed');
+  t.true(failed.length > 0, 'an answer that failed its repair too is a failed proposal');
+  for (const f of failed) t.regex(f.reason ?? '', /the answer did not apply, even after one repair: no SEARCH\/REPLACE block found/);
+  const status = JSON.parse((await runCli(['status', db, '--json'])).stdout);
+  t.true(status.best.fitness > status.seedVariant.fitness);
+});
+
+test('429 with Retry-After is waited out and retried; an endpoint that keeps failing stops the run (exit 5, naming its answer), which resumes later', async (t) => {
+  let mode: 'flaky' | 'down' | 'up' = 'flaky';
+  let rateLimited = 0;
+  const server = await startOpenAiLoopback((_index, body): Behaviour => {
+    if (mode === 'flaky' && rateLimited < 2) { rateLimited++; return { status: 429, message: 'slow down', retryAfter: '1' }; }
+    if (mode === 'down') return { status: 500, message: 'model overloaded' };
+    return { answer: towardZero(body) };
+  });
+  t.teardown(() => server.close());
+  const dir = tempDir();
+  const flaky = join(dir, 'flaky.sqlite');
+  const ok = await runCli(['run', sphereConfig(dir), '--db', flaky, '--quiet', '--base-url', server.baseURL]);
+  t.is(ok.code, 0, ok.stderr);
+  t.true(ledger(flaky).some((c) => c.attempts > 1 && c.outcome === 'ok'), 'a rate-limited call succeeded on a later attempt');
+  t.is(committedIterations(flaky), 10);
+
+  mode = 'down';
+  const down = join(dir, 'down.sqlite');
+  const failed = await runCli(['run', sphereConfig(dir, { budget: { iterations: 30 } }), '--db', down, '--quiet', '--base-url', server.baseURL]);
+  t.is(failed.code, 5, failed.stderr);
+  t.regex(failed.stderr, /failed 3 calls in a row; it last answered: 500 \(model overloaded\)/);
+  t.regex(failed.stderr, /resume the run once the endpoint works again/);
+  t.is(JSON.parse((await runCli(['status', down, '--json'])).stdout).status, 'stopped');
+  const committed = committedIterations(down);
+  t.true(committed >= 1 && committed < 30);
+
+  mode = 'up';
+  const resumed = await runCli(['resume', down, '--quiet', '--base-url', server.baseURL]);
+  t.is(resumed.code, 0, resumed.stderr);
+  t.is(committedIterations(down), 30);
+});
+
+test('a token budget stops the run gracefully before it is passed, counting the calls in flight', async (t) => {
+  const server = await startMutatingLlm();
+  t.teardown(() => server.close());
+  const dir = tempDir();
+  const db = join(dir, 'run.sqlite');
+  const config = circleConfig(dir, { budget: { iterations: 1000, tokens: 120_000 } });
+  const r = await runCli(['run', config, '--db', db, '--quiet', '--base-url', server.baseURL]);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /stopped: LLM token budget reached/);
+  const status = JSON.parse((await runCli(['status', db, '--json'])).stdout);
+  const spent = status.llm.tokensIn + status.llm.tokensOut;
+  t.log(`spent ${spent} tokens in ${status.llm.calls} calls over ${status.iterations} iterations`);
+  t.true(spent <= 120_000, `spent ${spent}`);
+  t.true(spent > 60_000, 'and it used most of it');
+  t.true(status.iterations < 1000);
+});

@@ -1,0 +1,178 @@
+// Checks the circle-packing problem: a valid seed with room to improve, deterministic scoring, precise rejections, tweakable constants.
+import test from 'ava';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { DescriptorSpec } from '../../common/types.js';
+import { loadProblem } from '../../engine/problem.js';
+import type { EvaluatorResult } from '../../fitness/evaluator.js';
+import { checkPacking, violations } from '../../examples/circle-packing/check-packing.js';
+import { TIME_LIMIT_MS, evaluate } from '../../examples/circle-packing/evaluator.js';
+import { runProgram } from '../../examples/circle-packing/program-sandbox.js';
+
+const problemDir = fileURLToPath(new URL('../../examples/circle-packing/', import.meta.url));
+const manifest = JSON.parse(readFileSync(`${problemDir}problem.json`, 'utf8')) as { description: string; descriptors: DescriptorSpec[] };
+const seedProgram = readFileSync(`${problemDir}seed/program.js`, 'utf8');
+
+function run(code: string, seed = 1): EvaluatorResult {
+  return evaluate({ variantId: 'test', files: { 'program.js': code }, params: {}, seed, iteration: 0, problemDir });
+}
+
+/** A pack() returning the circles that `body` (JavaScript, with `i` the index) describes. */
+const packing = (body: string): string => `function pack() {\n  return Array.from({ length: 26 }, (_, i) => (${body}));\n}\n`;
+/** 26 small circles on a 6 x 5 grid (the last four cells empty): valid, far from optimal. */
+const grid = (r: string): string => packing(`{ x: 0.1 + 0.16 * (i % 6), y: 0.1 + 0.2 * Math.floor(i / 6), r: ${r} }`);
+
+function assertInRanges(t: import('ava').ExecutionContext, result: EvaluatorResult, label: string): void {
+  const values = result.descriptors as number[];
+  t.is(values.length, manifest.descriptors.length, label);
+  manifest.descriptors.forEach((d, k) => {
+    const v = values[k]!;
+    t.true(Number.isFinite(v) && v >= d.min && v <= d.max, `${label}: ${d.name} = ${v} outside [${d.min}, ${d.max}]`);
+  });
+}
+
+test('the seed packs 26 valid circles with a sum of radii around 2.24, well short of the best known 2.635', (t) => {
+  const result = run(seedProgram);
+  t.true(result.fitness > 2.2 && result.fitness < 2.3, `seed fitness ${result.fitness}`);
+  t.is(result.metrics?.sumRadii, result.fitness);
+  t.regex(result.artifacts?.summary ?? '', /^sum of radii 2\.24\d+ \(85\.\d\d% of the best known 2\.635\)/);
+  t.is(result.artifacts?.packing?.split('\n').length, 26);
+  assertInRanges(t, result, 'seed');
+});
+
+test('the task statement quotes the seed score and the time limit the evaluator enforces', (t) => {
+  t.true(manifest.description.includes(`the seed scores ${run(seedProgram).fitness.toFixed(4)}`));
+  t.true(manifest.description.includes(`${TIME_LIMIT_MS / 1000} seconds of CPU time`));
+});
+
+test('evaluate() returns identical output for the same program and seed', (t) => {
+  t.deepEqual(run(seedProgram, 3), run(seedProgram, 3));
+  t.deepEqual(run(seedProgram, 3), run(seedProgram, 4), 'the seed program uses no randomness');
+});
+
+test('Math.random inside the program is seeded by the evaluation seed', (t) => {
+  const random = grid('0.01 + 0.05 * Math.random()');
+  t.deepEqual(run(random, 5), run(random, 5));
+  t.not(run(random, 5).fitness, run(random, 6).fitness);
+});
+
+test('the seed marks one evolve block, with the fixed helpers after it', (t) => {
+  const start = seedProgram.indexOf('// EVOLVE-BLOCK-START');
+  const end = seedProgram.indexOf('// EVOLVE-BLOCK-END');
+  t.true(start >= 0 && end > start);
+  t.is(seedProgram.split('EVOLVE-BLOCK-START').length, 2);
+  t.is(seedProgram.split('EVOLVE-BLOCK-END').length, 2);
+  const after = seedProgram.slice(end);
+  for (const helper of ['function feasibleRadii(', 'function freeRoom(', 'function pack(']) t.true(after.includes(helper), helper);
+  t.false(/\b(require|import)\b/.test(seedProgram));
+});
+
+test('the engine loads the problem folder as a code problem with no parameter space', (t) => {
+  const problem = loadProblem(problemDir);
+  t.is(problem.manifest.name, 'circle-packing');
+  t.is(problem.params, null);
+  t.deepEqual(Object.keys(problem.seedFiles), ['program.js']);
+  t.deepEqual(problem.descriptors.map((d) => d.name), ['radiusCv', 'wallShare']);
+});
+
+const rejected: Array<[string, string, RegExp]> = [
+  ['two circles overlap', packing('{ x: 0.1 + 0.035 * i, y: 0.5, r: i < 2 ? 0.03 : 0.004 }'),
+    /^invalid packing: circles 0 and 1 overlap by 0\.025 \(centre distance 0\.035 < r0 \+ r1 = 0\.06\)$/],
+  ['a circle crosses a wall', packing('{ x: 0.06 + 0.0376 * i, y: 0.5, r: 0.01 }'),
+    /^invalid packing: circle 25 crosses the right wall by 0\.01 \(1 - \(x \+ r\) = -0\.01\)$/],
+  ['every circle sits on the same spot', packing('{ x: 0.5, y: 0.5, r: 0.1 }'), /^invalid packing: circles 0 and 1 overlap by 0\.2 .*\(and 324 more violations\)$/],
+  ['a radius is zero', packing('{ x: 0.02 + 0.037 * i, y: 0.5, r: i === 3 ? 0 : 0.01 }'), /^invalid packing: circle 3 has radius 0, must be positive$/],
+  ['too few circles', 'function pack() { return Array.from({ length: 25 }, () => ({ x: 0.5, y: 0.5, r: 0.01 })); }', /^pack\(\) returned 25 circles, expected 26$/],
+  ['a radius is NaN', packing('{ x: 0.02 + 0.037 * i, y: 0.5, r: i === 7 ? 0 / 0 : 0.01 }'), /^circle 7: r is NaN, expected a finite number$/],
+  ['a coordinate is infinite', packing('{ x: i === 0 ? 1 / 0 : 0.5, y: 0.5, r: 0.01 }'), /^circle 0: x is Infinity, expected a finite number$/],
+  ['a field is missing', packing('{ x: 0.5, y: 0.5 }'), /^circle 0: r is missing, expected a finite number$/],
+  ['circles are arrays', packing('[0.5, 0.5, 0.01]'), /^circle 0 is an array, expected an object \{ x, y, r \}$/],
+  ['pack() returns a number', 'function pack() { return 2.6; }', /^pack\(\) returned a number, expected an array of 26 objects \{ x, y, r \}$/],
+  ['pack() returns nothing', 'function pack() {}', /^pack\(\) returned undefined, expected an array of 26/],
+  ['pack() throws', 'function pack() {\n  throw new Error("no layout");\n}', /^program\.js failed: Error: no layout \(program\.js line 2\)$/],
+  ['the program throws while loading', 'const a = null;\nconst b = a.size;', /^program\.js failed: TypeError: .*null.* \(program\.js line 2\)$/],
+  ['there is no pack()', 'function place() { return []; }', /^program\.js defines no function pack\(\)$/],
+  ['the program does not parse', 'function pack( {', /^program\.js does not parse: /],
+  ['the program reads the clock', 'function pack() { return Date.now(); }', /^program\.js failed: ReferenceError: Date is not defined/],
+  ['the program uses require', 'const fs = require("fs");\nfunction pack() {}', /^program\.js failed: ReferenceError: require is not defined \(program\.js line 1\)$/],
+  ['the program uses eval', 'function pack() { return eval("[]"); }', /^program\.js failed: EvalError: Code generation from strings disallowed/],
+];
+
+for (const [what, code, message] of rejected) {
+  test(`evaluate() throws a precise message when ${what}`, (t) => {
+    t.throws(() => run(code), { message });
+  });
+}
+
+test('evaluate() stops a program that never ends at the time limit and says so', (t) => {
+  const started = Date.now();
+  t.throws(() => run('function pack() { for (;;) {} }'), { message: `program.js ran past the ${TIME_LIMIT_MS} ms time limit (an endless loop, or far too much work)` });
+  t.true(Date.now() - started < TIME_LIMIT_MS + 1500);
+});
+
+test('the time limit also covers promise callbacks the program leaves behind', (t) => {
+  const code = 'function pack() { Promise.resolve().then(() => { for (;;) {} }); return 1; }';
+  t.throws(() => runProgram(code, { exports: ['pack'], harness: 'function (e) { return e.pack(); }', timeoutMs: 100, seed: 0 }), { message: /ran past the 100 ms time limit/ });
+});
+
+test('evaluate() names a variant without program.js', (t) => {
+  t.throws(() => evaluate({ variantId: 't', files: { 'main.js': '' }, params: {}, seed: 0, iteration: 0, problemDir }), { message: 'the variant has no program.js (it has: main.js)' });
+});
+
+test('violations() lists every broken constraint and tolerates round-off of 1e-9', (t) => {
+  t.deepEqual(violations([{ x: 0.5, y: 0.5, r: 0.5 + 5e-10 }]), []);
+  t.deepEqual(violations([{ x: 0.25, y: 0.5, r: 0.25 }, { x: 0.75, y: 0.5, r: 0.25 + 5e-10 }]), []);
+  t.deepEqual(violations([{ x: 0.1, y: 0.9, r: 0.2 }]), [
+    'circle 0 crosses the left wall by 0.1 (x - r = -0.1)',
+    'circle 0 crosses the top wall by 0.1 (1 - (y + r) = -0.1)',
+  ]);
+  t.throws(() => checkPacking([{ x: 0.5, y: 0.5, r: 0.5 + 2e-9 }]), { message: /by 2.00e-9 .*\(and 3 more violations\)$/ });
+});
+
+test('what the program prints reaches the artifacts', (t) => {
+  const code = `function pack() {\n  console.log('placing', { n: 26 });\n  return Array.from({ length: 26 }, (_, i) => ({ x: 0.02 + 0.037 * i, y: 0.5, r: 0.01 }));\n}\n`;
+  t.is(run(code).artifacts?.console, 'placing {"n":26}');
+  t.is(run(seedProgram).artifacts?.console, undefined);
+});
+
+test('descriptors stay inside the declared ranges for packings of very different styles', (t) => {
+  const styles: Record<string, string> = {
+    uniformGrid: grid('0.07'),
+    oneLargeManyTiny: packing('i === 0 ? { x: 0.5, y: 0.5, r: 0.45 } : { x: 0.005 + 0.0396 * (i - 1), y: 0.005, r: 0.004 }'),
+    allAgainstWalls: packing('{ x: 0.01 + 0.0392 * i, y: i % 2 ? 0.01 : 0.99, r: 0.01 }'),
+  };
+  for (const [name, code] of Object.entries(styles)) assertInRanges(t, run(code), name);
+  t.is((run(styles.oneLargeManyTiny!).descriptors as number[])[0], 1, 'a coefficient of variation above 1 counts as 1');
+  t.true((run(styles.oneLargeManyTiny!).metrics?.radiusCv as number) > 1);
+  t.is((run(styles.allAgainstWalls!).descriptors as number[])[1], 1);
+  t.true((run(styles.uniformGrid!).descriptors as number[])[0]! < 1e-12, 'equal radii have no spread');
+});
+
+/** Every numeric literal of the evolve block, with its offset in the program. */
+function evolveLiterals(code: string): Array<{ at: number; text: string }> {
+  const start = code.indexOf('// EVOLVE-BLOCK-START');
+  const end = code.indexOf('// EVOLVE-BLOCK-END');
+  const found: Array<{ at: number; text: string }> = [];
+  for (const m of code.slice(start, end).matchAll(/(?<![\w.$])\d+(?:\.\d+)?(?:e[+-]?\d+)?(?![\w.])/g)) {
+    if (Number(m[0]) !== 0) found.push({ at: start + m.index!, text: m[0] });
+  }
+  return found;
+}
+
+test('moving any constant of the evolve block by 10% keeps the packing valid, and some moves score higher', (t) => {
+  const literals = evolveLiterals(seedProgram);
+  t.true(literals.length >= 10, `${literals.length} literals`);
+  const base = run(seedProgram).fitness;
+  let better = 0;
+  for (const { at, text } of literals) {
+    for (const factor of [0.9, 1.1]) {
+      const code = seedProgram.slice(0, at) + String(Number(text) * factor) + seedProgram.slice(at + text.length);
+      const label = `${text} x ${factor} at offset ${at}`;
+      let score = Number.NaN;
+      t.notThrows(() => { score = run(code).fitness; }, label);
+      t.true(score > 1.5, `${label}: ${score}`);
+      if (score > base + 1e-9) better++;
+    }
+  }
+  t.true(better >= 3, `${better} of ${literals.length * 2} perturbations beat the seed`);
+});
