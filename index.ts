@@ -1,5 +1,5 @@
 // The library entry point: start, resume and read runs; the archive classes; the operator and evaluator contracts.
-export { startRun, resumeRun, defaultDbPath, ENGINE_VERSION, type RunOptions, type RunResult } from './engine/run.js';
+export { startRun, resumeRun, replayRun, defaultDbPath, ENGINE_VERSION, type RunOptions, type RunResult } from './engine/run.js';
 export { RunReader, type RunStatus, type EliteRow } from './engine/run-reader.js';
 export { SearchEngine, type Budget, type Progress, type StopReason } from './engine/search-engine.js';
 export { loadRunConfig } from './engine/load-config.js';
@@ -10,7 +10,14 @@ export { GridArchive, type GridArchiveOptions } from './archives/grid-archive.js
 export { IslandModel, type Migration } from './archives/island-model.js';
 export { selectParents, type SelectionStrategy } from './archives/parent-selection.js';
 export type { Archive, AddResult, ArchiveStats, Elite } from './archives/archive.js';
-export type { Operator, OperatorContext, OperatorResult, Proposal } from './operators/operator.js';
+export type { Operator, OperatorContext, OperatorResult, Proposal, VariationContext, ParentContext } from './operators/operator.js';
+export { LlmClient, type LlmClientOptions, type LlmRequest, type LlmResult, type LlmAnswer, type LlmFailure, type LlmMessage } from './operators/llm/llm-client.js';
+export { LlmEndpointError } from './operators/llm/llm-errors.js';
+export { LlmOperator, type LlmOperatorOptions } from './operators/llm/llm-operator.js';
+export type { LlmCall, LlmService } from './operators/llm/llm-service.js';
+export { applyDiff, parseRewrite, formatFiles, evolveRegions } from './operators/llm/edit-format.js';
+export { Bandit, type BanditPolicy, type ArmStats } from './engine/bandit.js';
+export { LlmGateway, ReplayError, requestKey } from './engine/llm-gateway.js';
 export { ParamMutationOperator } from './operators/param-mutation-operator.js';
 export { ParamCrossoverOperator } from './operators/param-crossover-operator.js';
 export type { Evaluate, EvaluationInput, EvaluatorResult } from './fitness/evaluator.js';

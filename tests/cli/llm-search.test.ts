@@ -205,3 +205,42 @@ test('a token budget stops the run gracefully before it is passed, counting the 
   t.true(spent > 60_000, 'and it used most of it');
   t.true(status.iterations < 1000);
 });
+
+for (const example of ['circle-packing', 'bin-packing']) {
+  test(`the shipped ${example} example runs from the CLI against the loopback LLM, with all three LLM operators`, async (t) => {
+    const server = await startMutatingLlm();
+    t.teardown(() => server.close());
+    const db = join(tempDir(), 'run.sqlite');
+    const r = await runCli(['run', join(root, 'examples', example, 'config.json'), '--db', db, '--quiet', '--max-iterations', '40', '--base-url', server.baseURL]);
+    t.is(r.code, 0, r.stderr);
+    const status = JSON.parse((await runCli(['status', db, '--json'])).stdout);
+    t.is(status.iterations, 40);
+    t.true(status.best.fitness >= status.seedVariant.fitness);
+    t.deepEqual(status.operators.map((o: { operator: string }) => o.operator).sort(), ['llm-crossover', 'llm-diff', 'llm-rewrite', 'seed']);
+    t.is(status.arms.length, 6, 'three operators times two temperatures');
+    t.true(status.evaluations > 20, `${status.evaluations} children were evaluated`);
+  });
+}
+
+test('with a UCB1 bandit, 1 and 2 workers give the same log, and a run stopped halfway and resumed matches the uninterrupted one', async (t) => {
+  const server = await startMutatingLlm({ latencyMs: 5, jitterMs: 20 });
+  t.teardown(() => server.close());
+  const dir = tempDir();
+  const config = circleConfig(dir, { operatorChoice: { policy: 'ucb1', exploration: 0.5, discount: 0.95 } });
+  const one = join(dir, 'one.sqlite');
+  const two = join(dir, 'two.sqlite');
+  const halves = join(dir, 'halves.sqlite');
+  const results = await Promise.all([
+    runCli(['run', config, '--db', one, '--quiet', '--workers', '1', '--base-url', server.baseURL]),
+    runCli(['run', config, '--db', two, '--quiet', '--workers', '2', '--base-url', server.baseURL]),
+    runCli(['run', config, '--db', halves, '--quiet', '--max-iterations', '21', '--base-url', server.baseURL]),
+  ]);
+  for (const r of results) t.is(r.code, 0, r.stderr);
+  const resumed = await runCli(['resume', halves, '--quiet', '--max-iterations', '48', '--base-url', server.baseURL]);
+  t.is(resumed.code, 0, resumed.stderr);
+  t.deepEqual(logOf(two), logOf(one));
+  t.deepEqual(logOf(halves), logOf(one));
+  t.deepEqual(archiveOf(halves), archiveOf(one));
+  const arms = new Set((logOf(one) as Array<{ arm: string }>).map((r) => r.arm));
+  t.true(arms.size >= 3, `the bandit tried ${arms.size} arms`);
+});

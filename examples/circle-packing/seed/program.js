@@ -17,18 +17,16 @@ const GROWTH_PASSES = 3; // growth passes (rounded)
 
 function placeCentres(n) {
   const rows = Math.max(1, Math.round(ROWS));
-  const counts = new Array(rows).fill(0);
-  for (let i = 0; i < n; i++) counts[Math.floor((i * rows) / n)]++;
-  const centres = [];
-  counts.forEach((count, row) => {
+  const rowOf = (i) => Math.floor((i * rows) / n);
+  const circles = Array.from({ length: n }, (_, i) => i);
+  return circles.map((i) => {
+    const row = rowOf(i);
+    const inRow = circles.filter((j) => rowOf(j) === row);
     const y = MARGIN_Y + ((1 - 2 * MARGIN_Y) * row) / Math.max(1, rows - 1);
-    const spacing = (1 - 2 * MARGIN_X) / Math.max(1, count - 1);
+    const spacing = (1 - 2 * MARGIN_X) / Math.max(1, inRow.length - 1);
     const shift = row % 2 === 1 ? STAGGER * spacing : 0;
-    for (let col = 0; col < count; col++) {
-      centres.push({ x: MARGIN_X + shift + col * spacing, y });
-    }
+    return { x: MARGIN_X + shift + inRow.indexOf(i) * spacing, y };
   });
-  return centres;
 }
 
 function assignRadii(centres) {
@@ -43,10 +41,15 @@ function assignRadii(centres) {
 
 // Fixed harness: from here on the code keeps any layout valid.
 
-/** Keeps centres strictly inside the square, so every circle can get a positive radius. */
-function clampCentre(c) {
+/**
+ * Keeps centres strictly inside the square, so every circle can get a positive radius: a
+ * coordinate within 0.001 of the square or outside it is squeezed into (0, 0.001) from that
+ * wall. The map is strictly increasing, so distinct centres stay distinct.
+ */
+function keepInside(c) {
   const inset = 1e-3;
-  return { x: Math.min(1 - inset, Math.max(inset, c.x)), y: Math.min(1 - inset, Math.max(inset, c.y)) };
+  const squeeze = (v) => (v < inset ? inset / (1 + (inset - v) / inset) : v > 1 - inset ? 1 - squeeze(1 - v) : v);
+  return { x: squeeze(c.x), y: squeeze(c.y) };
 }
 
 /**
@@ -83,7 +86,7 @@ function freeRoom(centres, radii, i) {
 }
 
 function pack() {
-  const centres = placeCentres(CIRCLES).slice(0, CIRCLES).map(clampCentre);
+  const centres = placeCentres(CIRCLES).slice(0, CIRCLES).map(keepInside);
   const radii = feasibleRadii(centres, assignRadii(centres));
   return centres.map((c, i) => ({ x: c.x, y: c.y, r: radii[i] }));
 }
