@@ -60,6 +60,8 @@ const llmSchema = z.strictObject({
   retries: z.number().int().min(0).max(20).default(4),
   /** HTTP requests in flight at once; pipelineDepth bounds the proposals in flight, so keep it at least this. */
   maxInFlight: positiveInt.max(1024).default(16),
+  /** One limit on request starts for the whole run (retries included); none when absent. */
+  requestsPerMinute: z.number().gt(0).optional(),
   consecutiveFailureLimit: positiveInt.max(1000).default(8),
   /** Folder of prompt templates overriding configs/prompts/ file by file, relative to the config. */
   prompts: z.string().min(1).optional(),

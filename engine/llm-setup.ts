@@ -73,6 +73,7 @@ export function createGateway(llm: LlmConfig, records: LlmRecords, endpoint: End
   const client = endpoint === null ? null : new LlmClient({
     baseURL: endpoint.baseURL, apiKey: endpoint.apiKey, model: llm.models[0]!.name, maxTokens: llm.maxTokens,
     requestTimeoutMs: llm.requestTimeoutMs, maxRetries: llm.retries, maxInFlight: llm.maxInFlight, consecutiveFailureLimit: llm.consecutiveFailureLimit,
+    ...(llm.requestsPerMinute === undefined ? {} : { requestsPerMinute: llm.requestsPerMinute }),
   });
   const prices = new Map<string, Price>();
   for (const m of llm.models) if (m.price !== undefined) prices.set(m.name, m.price);

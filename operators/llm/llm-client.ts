@@ -2,6 +2,7 @@
 import OpenAI from 'openai';
 import { LlmEndpointError } from './llm-errors.js';
 import { retryAfterFromHeaders, retryDelayMs, sleep, type BackoffOptions } from './retry-policy.js';
+import { RateLimiter } from './rate-limiter.js';
 import { Semaphore } from './semaphore.js';
 
 export interface LlmClientOptions {
@@ -18,6 +19,8 @@ export interface LlmClientOptions {
   maxRetries: number;
   /** HTTP requests in flight at once, across every call of this client. */
   maxInFlight: number;
+  /** Request starts per minute across every call of this client (retries included); unlimited when absent. */
+  requestsPerMinute?: number;
   /** Calls in a row that may fail (after their retries) before complete() throws LlmEndpointError. */
   consecutiveFailureLimit: number;
   /** Backoff before the first retry (doubles per retry, jittered). Default 500 ms. */
@@ -71,6 +74,7 @@ export class LlmClient {
   readonly #options: LlmClientOptions;
   readonly #backoff: BackoffOptions;
   readonly #slots: Semaphore;
+  readonly #rate: RateLimiter | undefined;
   #consecutiveFailures = 0;
   #stopped: LlmEndpointError | undefined;
   /** Set by a Retry-After: every call waits until then, since the limit the server enforces is shared. */
@@ -80,6 +84,7 @@ export class LlmClient {
     this.#options = options;
     this.#backoff = { baseDelayMs: options.baseDelayMs ?? 500, maxDelayMs: options.maxDelayMs ?? 30_000, maxRetryAfterMs: options.maxRetryAfterMs ?? 120_000 };
     this.#slots = new Semaphore(options.maxInFlight);
+    this.#rate = options.requestsPerMinute === undefined ? undefined : new RateLimiter(options.requestsPerMinute);
     // The SDK's own retries are off so that there is exactly one retry layer (ours, with the shared pause);
     // its logging is off because its debug output would be ours to vet.
     this.#openai = new OpenAI({ baseURL: options.baseURL, apiKey: options.apiKey, maxRetries: 0, timeout: options.requestTimeoutMs, logLevel: 'off' });
@@ -116,6 +121,7 @@ export class LlmClient {
         if (paused > 0) await sleep(paused, signal);
         const release = await this.#slots.acquire(signal);
         try {
+          await this.#rate?.wait(signal);
           return await this.#attempt(request, attempt);
         } finally {
           release();
