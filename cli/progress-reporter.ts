@@ -5,7 +5,12 @@ export function formatProgress(p: Progress): string {
   const total = p.budget.iterations !== undefined ? `/${p.budget.iterations}` : '';
   const best = p.bestFitness === null ? '-' : p.bestFitness.toPrecision(5);
   return `iteration ${p.iterations}${total}  evals ${p.evaluations} (${p.evaluationsPerSecond.toFixed(1)}/s)  ` +
-    `coverage ${(p.coverage * 100).toFixed(1)}% (${p.filledCells} cells)  QD ${p.qdScore.toPrecision(5)}  best ${best}  in flight ${p.inFlight}`;
+    `coverage ${(p.coverage * 100).toFixed(1)}% (${p.filledCells} cells)  QD ${p.qdScore.toPrecision(5)}  best ${best}  in flight ${p.inFlight}` +
+    (p.llm.calls > 0 ? `  LLM ${p.llm.calls} calls, ${compact(p.llm.tokens)} tokens, $${p.llm.cost.toFixed(p.llm.cost < 10 ? 3 : 2)}` : '');
+}
+
+function compact(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e4 ? `${(n / 1e3).toFixed(0)}k` : String(n);
 }
 
 /** Throttled writer: at most every `intervalMs` (200 ms on a TTY, 5 s otherwise); silent when quiet. */

@@ -244,3 +244,19 @@ test('with a UCB1 bandit, 1 and 2 workers give the same log, and a run stopped e
   const arms = new Set((logOf(one) as Array<{ arm: string }>).map((r) => r.arm));
   t.true(arms.size >= 3, `the bandit tried ${arms.size} arms`);
 });
+
+test('an answer that hangs is cut by requestTimeoutMs and asked again; the run completes', async (t) => {
+  let hung = false;
+  const server = await startOpenAiLoopback((_index, body): Behaviour => {
+    if (!hung) { hung = true; return { hang: true }; }
+    return { answer: towardZero(body) };
+  });
+  t.teardown(() => server.close());
+  const dir = tempDir();
+  const db = join(dir, 'run.sqlite');
+  const config = sphereConfig(dir, { llm: { models: [{ name: 'scripted' }], requestTimeoutMs: 500, retries: 2 } });
+  const r = await runCli(['run', config, '--db', db, '--quiet', '--base-url', server.baseURL]);
+  t.is(r.code, 0, r.stderr);
+  t.is(committedIterations(db), 10);
+  t.true(ledger(db).some((c) => c.outcome === 'ok' && c.attempts === 2), 'the hung call succeeded on its second attempt');
+});
