@@ -1,6 +1,6 @@
 // LLM searches through the compiled CLI, the real openai client and real loopback HTTP servers.
 import test from 'ava';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startMutatingLlm } from '../../examples/loopback-llm/mutating-llm-server.js';
@@ -259,4 +259,23 @@ test('an answer that hangs is cut by requestTimeoutMs and asked again; the run c
   t.is(r.code, 0, r.stderr);
   t.is(committedIterations(db), 10);
   t.true(ledger(db).some((c) => c.outcome === 'ok' && c.attempts === 2), 'the hung call succeeded on its second attempt');
+});
+
+test('an LLM config with no endpoint, or a prompt template with an unknown placeholder, is refused before anything is written', async (t) => {
+  const dir = tempDir();
+  const db = join(dir, 'run.sqlite');
+  const env = { OPENAI_BASE_URL: '' };
+  const noEndpoint = await runCli(['run', sphereConfig(dir), '--db', db], env);
+  t.is(noEndpoint.code, 2, noEndpoint.stderr);
+  t.regex(noEndpoint.stderr, /no LLM endpoint: pass --base-url, set llm\.baseUrl in the config, or set OPENAI_BASE_URL/);
+  t.false(existsSync(db));
+
+  const prompts = join(dir, 'prompts');
+  mkdirSync(prompts);
+  writeFileSync(join(prompts, 'diff.md'), 'Improve {{files}} using {{hints}}.\n');
+  const config = sphereConfig(dir, { llm: { models: [{ name: 'scripted' }], prompts: 'prompts' } });
+  const badTemplate = await runCli(['run', config, '--db', db, '--base-url', 'http://127.0.0.1:9/v1'], env);
+  t.is(badTemplate.code, 2, badTemplate.stderr);
+  t.regex(badTemplate.stderr, /config\.json: llm\.prompts \(.*prompts\): diff\.md: unknown placeholder \{\{hints\}\}/);
+  t.false(existsSync(db));
 });
