@@ -62,7 +62,7 @@ export class SearchEngine {
   private readonly bandit: Bandit;
   private readonly armIndex: Map<string, number>;
   private readonly depth: number;
-  /** Aborted on a second Ctrl-C or when the LLM endpoint fails for good; tells operators to give up their calls. */
+  /** Aborted on a second Ctrl-C or when the LLM endpoint fails for good: the signal operators get, to give up their calls. */
   private readonly stopCalls = new AbortController();
   private readonly operatorSignal: AbortSignal;
   /** An error after which the run cannot go on (the endpoint keeps failing, a replay diverged); thrown once everything in flight settled. */
@@ -84,7 +84,9 @@ export class SearchEngine {
     this.islands = new IslandModel(o.config.islands.count, { dimensions: o.problem.descriptors, qdOffset: o.config.archive.qdOffset });
     this.bandit = new Bandit(o.arms.map((a) => a.label), o.arms.map((a) => a.weight), o.policy);
     this.armIndex = new Map(o.arms.map((a, k) => [a.label, k]));
-    this.operatorSignal = AbortSignal.any([o.signal, this.stopCalls.signal]);
+    // Not the run's signal: on a first Ctrl-C the calls in flight are answered and stored (paid for once);
+    // only a second Ctrl-C or a fatal error gives them up.
+    this.operatorSignal = this.stopCalls.signal;
     // Every LLM call in flight listens to it: as many as pipelineDepth, far beyond the default warning at 10.
     setMaxListeners(0, this.operatorSignal);
     this.depth = o.config.pipelineDepth;
@@ -114,6 +116,7 @@ export class SearchEngine {
     }
     if (this.fatal !== null) {
       this.stopCalls.abort();
+      this.o.pool.abortAll();
       await Promise.allSettled(this.pending.values());
       throw this.fatal;
     }

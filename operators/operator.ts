@@ -14,7 +14,7 @@ export interface OperatorContext {
   iteration: number;
   /** The problem's parameter file and space, for operators that edit parameters. */
   params: { file: string; space: ParamSpace } | null;
-  /** Aborted when the run is stopping; long operators (LLM calls) should give up promptly. */
+  /** Aborted when the run gives up the work in flight (a second Ctrl-C, an endpoint that keeps failing); long operators (LLM calls) should then stop promptly. A first Ctrl-C lets them finish. */
   signal: AbortSignal;
   /** The model and temperature of the arm the engine chose, for operators that call an LLM. */
   arm?: { model: string; temperature: number };

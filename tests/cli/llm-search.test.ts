@@ -279,3 +279,29 @@ test('an LLM config with no endpoint, or a prompt template with an unknown place
   t.regex(badTemplate.stderr, /config\.json: llm\.prompts \(.*prompts\): diff\.md: unknown placeholder \{\{hints\}\}/);
   t.false(existsSync(db));
 });
+
+test('Ctrl-C lets the LLM calls in flight finish and stores them: the resumed run matches the uninterrupted one and no call is paid twice', async (t) => {
+  const server = await startMutatingLlm({ latencyMs: 150 });
+  t.teardown(() => server.close());
+  const dir = tempDir();
+  const config = circleConfig(dir, { budget: { iterations: 32 } });
+  const reference = join(dir, 'reference.sqlite');
+  t.is((await runCli(['run', config, '--db', reference, '--quiet', '--base-url', server.baseURL])).code, 0);
+  const before = server.stats().requests;
+  const stopped = join(dir, 'stopped.sqlite');
+  const { child, done } = startCli(['run', config, '--db', stopped, '--quiet', '--base-url', server.baseURL]);
+  for (;;) {
+    let n = 0;
+    try { n = committedIterations(stopped); } catch { /* not created yet */ }
+    if (n >= 8) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  child.kill('SIGINT');
+  const first = await done;
+  t.is(first.code, 130, first.stderr);
+  t.true(committedIterations(stopped) < 32);
+  const resumed = await runCli(['resume', stopped, '--quiet', '--base-url', server.baseURL]);
+  t.is(resumed.code, 0, resumed.stderr);
+  t.deepEqual(logOf(stopped), logOf(reference));
+  t.is(server.stats().requests - before, ledger(stopped).length, 'every request the endpoint answered was asked once');
+});
