@@ -86,7 +86,7 @@ function showEvaluation(p: ParentContext): string {
 }
 
 function showLineage(p: ParentContext): string {
-  if (p.lineage.length === 0) return '(this is the seed variant)';
+  if (p.lineage.length === 0) return '(not shown: llm.context.lineage is 0)';
   return p.lineage.map((a) => `- iteration ${a.iteration}, ${a.operator}: ${a.fitness === null ? 'failed' : `fitness ${round(a.fitness)}`}${a.note ? ` (${a.note})` : ''}`).join('\n');
 }
 
@@ -99,9 +99,15 @@ function round(x: number): string {
   return Number.isInteger(x) ? String(x) : x.toPrecision(6);
 }
 
-/** What the log keeps about the child: the arm, the files changed, and the LLM's own one-line summary. */
+/**
+ * What the log keeps about the child: the arm, the files changed, and the LLM's own one-line summary, taken only from
+ * prose before the first edit block (an answer that is blocks alone has no summary, never a quoted code line).
+ */
 function noteOf(arm: { model: string; temperature: number }, changed: string[], answer: string): string {
-  const summary = answer.split('\n').map((l) => l.trim()).find((l) => l !== '' && !l.startsWith('<') && !l.startsWith('```') && !l.startsWith('='));
+  const lines = answer.split('\n').map((l) => l.trim());
+  const firstBlock = lines.findIndex((l) => l.startsWith('<<<<<<<') || l.startsWith('<file'));
+  const prose = firstBlock === -1 ? lines : lines.slice(0, firstBlock);
+  const summary = prose.find((l) => l !== '' && !l.startsWith('<') && !l.startsWith('```') && !l.startsWith('='));
   const text = `${arm.model} t=${arm.temperature}, ${changed.join(', ')}${summary ? `: ${summary}` : ''}`;
   return text.length > 240 ? `${text.slice(0, 237)}...` : text;
 }

@@ -1,0 +1,267 @@
+// Tests of LlmGateway on a real run file and a real LlmClient against a loopback server: the ledger, the answer cache, usage per iteration, replay, the key.
+import test, { type ExecutionContext } from 'ava';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { OuroborosError } from '../../common/errors.js';
+import { LlmGateway, ReplayError, requestKey, type Price } from '../../engine/llm-gateway.js';
+import { RunStore } from '../../engine/run-store.js';
+import { LlmClient, type LlmMessage } from '../../operators/llm/llm-client.js';
+import type { LlmCall } from '../../operators/llm/llm-service.js';
+import { startOpenAiLoopback, type Behaviour, type LoopbackServer, type Script } from '../helpers/openai-loopback-server.js';
+
+const apiKey = 'sk-gateway-7Hq2-NEVER-STORE-91ab';
+const model = 'gw-model';
+const maxTokens = 321;
+const prices: ReadonlyMap<string, Price> = new Map([[model, { inputPerMillion: 2.5, outputPerMillion: 10 }]]);
+const messages: LlmMessage[] = [{ role: 'system', content: 'You improve code.' }, { role: 'user', content: 'Make f faster.' }];
+
+const made: string[] = [];
+test.after.always(() => { for (const dir of made) rmSync(dir, { recursive: true, force: true }); });
+
+function dbPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ouroboros-gateway-'));
+  made.push(dir);
+  return join(dir, 'run.sqlite');
+}
+
+function clientFor(server: LoopbackServer): LlmClient {
+  return new LlmClient({
+    baseURL: server.baseURL, apiKey, model, maxTokens: 999, requestTimeoutMs: 5_000, maxRetries: 2, maxInFlight: 4,
+    consecutiveFailureLimit: 100, baseDelayMs: 5, maxDelayMs: 20,
+  });
+}
+
+function call(overrides: Partial<LlmCall> = {}): LlmCall {
+  return { messages, model, temperature: 0.7, seed: 1234, iteration: 3, operator: 'llm-diff', purpose: 'propose', signal: new AbortController().signal, ...overrides };
+}
+
+interface Fixture { server: LoopbackServer; store: RunStore; path: string; gateway: LlmGateway }
+
+async function fixture(t: ExecutionContext, script: Script = [], fallback?: Behaviour): Promise<Fixture> {
+  const server = await startOpenAiLoopback(script, fallback);
+  t.teardown(() => server.close());
+  const path = dbPath();
+  const store = RunStore.create(path, { name: 'gateway-test' });
+  t.teardown(() => store.close());
+  const gateway = new LlmGateway({ records: store.llm(), client: clientFor(server), maxTokens, prices });
+  return { server, store, path, gateway };
+}
+
+/** The ledger as the file holds it, read through a separate connection. */
+function ledgerRows(path: string): Array<Record<string, unknown>> {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare('SELECT * FROM llm_calls ORDER BY id').all() as Array<Record<string, unknown>>;
+  } finally {
+    db.close();
+  }
+}
+
+test('a first call goes to the endpoint and is recorded with tokens, priced cost, latency and outcome ok', async (t) => {
+  const { server, path, gateway } = await fixture(t, [{ answer: 'Faster.\n<<<<<<< SEARCH', model: 'gw-model-2026', promptTokens: 1200, completionTokens: 300 }]);
+  const result = await gateway.complete(call());
+  t.like(result, { ok: true, text: 'Faster.\n<<<<<<< SEARCH', model: 'gw-model-2026', tokensIn: 1200, tokensOut: 300, attempts: 1 });
+  t.is(server.requests.length, 1);
+  // The gateway's maxTokens wins over the client's default, and the call's seed is sent.
+  t.like(server.requests[0]!.body, { model, temperature: 0.7, seed: 1234, max_tokens: maxTokens, messages });
+
+  const rows = ledgerRows(path);
+  t.is(rows.length, 1);
+  const row = rows[0]!;
+  t.like(row, {
+    key: requestKey(call(), maxTokens), iteration: 3, operator: 'llm-diff', purpose: 'propose', model, answered_model: 'gw-model-2026',
+    temperature: 0.7, outcome: 'ok', status: null, message: null, answer: 'Faster.\n<<<<<<< SEARCH', tokens_in: 1200, tokens_out: 300,
+    attempts: 1, source: 'endpoint',
+  });
+  // (1200 * 2.5 + 300 * 10) / 1e6 dollars.
+  t.is(row.cost, 0.006);
+  t.is(typeof row.latency_ms, 'number');
+  t.true((row.latency_ms as number) > 0);
+  t.true(!Number.isNaN(Date.parse(row.at as string)));
+  t.is(gateway.stats.calls, 1);
+  t.is(gateway.stats.reused, 0);
+});
+
+test('a model without a price is ledgered at cost 0', async (t) => {
+  const { store, gateway } = await fixture(t, [{ answer: 'x', promptTokens: 1000, completionTokens: 1000 }]);
+  await gateway.complete(call({ model: 'unpriced-model' }));
+  t.like(store.llm().all()[0], { model: 'unpriced-model', tokensIn: 1000, tokensOut: 1000, cost: 0 });
+});
+
+test('the same request again is answered from the store without an HTTP request and counted as reused', async (t) => {
+  const { server, store, gateway } = await fixture(t, [{ answer: 'first answer', promptTokens: 40, completionTokens: 2 }], { answer: 'a second, different answer' });
+  const first = await gateway.complete(call());
+  // Who asks (iteration, operator, purpose) is not part of the request.
+  const again = await gateway.complete(call({ iteration: 9, operator: 'other-op', purpose: 'repair' }));
+  t.is(server.requests.length, 1);
+  t.deepEqual(again, { ok: true, text: 'first answer', model, tokensIn: 40, tokensOut: 2, latencyMs: 0, attempts: 0 });
+  t.true(first.ok);
+  t.deepEqual(gateway.stats, { ...gateway.stats, calls: 1, reused: 1 });
+  t.is(store.llm().all().length, 1);
+});
+
+test('a request differing only in its seed is a new request and a new ledger row', async (t) => {
+  const { server, store, gateway } = await fixture(t, [{ answer: 'seed 1234' }, { answer: 'seed 1235' }]);
+  const a = await gateway.complete(call({ seed: 1234 }));
+  const b = await gateway.complete(call({ seed: 1235 }));
+  t.like(a, { ok: true, text: 'seed 1234' });
+  t.like(b, { ok: true, text: 'seed 1235' });
+  t.is(server.requests.length, 2);
+  t.is(server.requests[1]!.body.seed, 1235);
+  t.deepEqual(store.llm().all().map((r) => r.answer), ['seed 1234', 'seed 1235']);
+  t.is(gateway.stats.reused, 0);
+});
+
+test('a failed call is recorded with its reason and status and is answered from the store the next time', async (t) => {
+  const { server, path, gateway } = await fixture(t, [{ status: 400, message: 'context length exceeded' }], { answer: 'must not be asked' });
+  const first = await gateway.complete(call());
+  t.deepEqual(first, { ok: false, reason: 'bad-request', status: 400, message: 'context length exceeded', attempts: 1 });
+  t.like(ledgerRows(path)[0], { outcome: 'bad-request', status: 400, message: 'context length exceeded', answer: null, tokens_in: 0, tokens_out: 0, cost: 0, latency_ms: null, attempts: 1 });
+
+  const again = await gateway.complete(call());
+  t.deepEqual(again, first);
+  t.is(server.requests.length, 1);
+  t.is(gateway.stats.calls, 1);
+  t.is(gateway.stats.reused, 1);
+});
+
+test('a call that failed after its retries is recorded with its attempts and reused without retrying', async (t) => {
+  const { server, store, gateway } = await fixture(t, [], { status: 503, message: 'overloaded' });
+  const first = await gateway.complete(call());
+  t.deepEqual(first, { ok: false, reason: 'server-error', status: 503, message: 'overloaded', attempts: 3 });
+  t.is(server.requests.length, 3);
+  t.like(store.llm().all()[0], { outcome: 'server-error', status: 503, attempts: 3 });
+  t.deepEqual(await gateway.complete(call()), first);
+  t.is(server.requests.length, 3);
+});
+
+test('an aborted call is not recorded, so the same request is asked of the endpoint again', async (t) => {
+  const { server, path, gateway } = await fixture(t, (index) => (index === 0 ? { hang: true } : { answer: 'answered the second time' }));
+  const controller = new AbortController();
+  const pending = gateway.complete(call({ signal: controller.signal }));
+  while (server.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  controller.abort();
+  const aborted = await pending;
+  t.like(aborted, { ok: false, reason: 'aborted' });
+  t.deepEqual(ledgerRows(path), []);
+  t.is(gateway.stats.calls, 0);
+  t.deepEqual(gateway.takeUsage(3), { calls: 0, tokens: 0, cost: 0 });
+
+  const again = await gateway.complete(call());
+  t.like(again, { ok: true, text: 'answered the second time' });
+  t.is(server.requests.length, 2);
+  t.like(ledgerRows(path), [{ outcome: 'ok', answer: 'answered the second time' }]);
+});
+
+test('takeUsage(i) sums the calls, tokens and cost of iteration i, reused answers included, and empties it', async (t) => {
+  const { gateway } = await fixture(t, [
+    { answer: 'a', promptTokens: 1200, completionTokens: 300 },
+    { status: 400, message: 'bad' },
+    { answer: 'other iteration', promptTokens: 5, completionTokens: 5 },
+  ]);
+  await gateway.complete(call({ iteration: 5, seed: 1 }));
+  await gateway.complete(call({ iteration: 5, seed: 2 }));
+  await gateway.complete(call({ iteration: 6, seed: 3 }));
+  await gateway.complete(call({ iteration: 5, seed: 1 })); // reused: 1200 + 300 tokens, $0.006 again
+
+  const five = gateway.takeUsage(5);
+  t.is(five.calls, 3);
+  t.is(five.tokens, 3000);
+  t.true(Math.abs(five.cost - 0.012) < 1e-12, `cost ${five.cost}`);
+  t.deepEqual(gateway.takeUsage(5), { calls: 0, tokens: 0, cost: 0 });
+  t.deepEqual(gateway.takeUsage(6), { calls: 1, tokens: 10, cost: (5 * 2.5 + 5 * 10) / 1e6 });
+  t.deepEqual(gateway.takeUsage(7), { calls: 0, tokens: 0, cost: 0 });
+  t.is(gateway.stats.calls, 3);
+  t.is(gateway.stats.reused, 1);
+});
+
+test('a reopened run answers a request it recorded before from its ledger (a resume pays once)', async (t) => {
+  const { server, store, path, gateway } = await fixture(t, [{ answer: 'paid once', promptTokens: 100, completionTokens: 10 }], { answer: 'paid twice' });
+  await gateway.complete(call());
+  store.close();
+  const reopened = RunStore.open(path, { write: true });
+  t.teardown(() => reopened.close());
+  const resumed = new LlmGateway({ records: reopened.llm(), client: clientFor(server), maxTokens, prices });
+  t.like(await resumed.complete(call()), { ok: true, text: 'paid once', tokensIn: 100, tokensOut: 10 });
+  t.is(server.requests.length, 1);
+  t.deepEqual(resumed.takeUsage(3), { calls: 1, tokens: 110, cost: (100 * 2.5 + 10 * 10) / 1e6 });
+});
+
+test('a replay gateway answers from its source, copies the record as a replay, and throws ReplayError for a request the source never saw', async (t) => {
+  const { store: source, gateway: original } = await fixture(t, [{ answer: 'from the source run', model: 'snap-1', promptTokens: 1200, completionTokens: 300 }, { status: 400, message: 'too long' }]);
+  await original.complete(call({ seed: 1 }));
+  await original.complete(call({ seed: 2 }));
+
+  const replay = RunStore.create(dbPath(), { name: 'replay' });
+  t.teardown(() => replay.close());
+  const gateway = new LlmGateway({ records: replay.llm(), client: null, replaySource: source.llm(), maxTokens, prices });
+  t.deepEqual(await gateway.complete(call({ seed: 1, iteration: 40 })), { ok: true, text: 'from the source run', model: 'snap-1', tokensIn: 1200, tokensOut: 300, latencyMs: 0, attempts: 0 });
+  t.deepEqual(await gateway.complete(call({ seed: 2 })), { ok: false, reason: 'bad-request', status: 400, message: 'too long', attempts: 1 });
+
+  const copied = replay.llm().all();
+  const originals = source.llm().all();
+  t.deepEqual(copied, originals.map((r) => ({ ...r, source: 'replay' })));
+  t.true(originals.every((r) => r.source === 'endpoint'));
+  t.deepEqual(gateway.takeUsage(40), { calls: 1, tokens: 1500, cost: 0.006 });
+  t.deepEqual(gateway.stats, { ...gateway.stats, calls: 0, reused: 2 });
+
+  const error = await t.throwsAsync(gateway.complete(call({ seed: 3, iteration: 41 })), { instanceOf: ReplayError });
+  t.true(error instanceof OuroborosError);
+  t.is(error!.code, 'E_REPLAY');
+  t.regex(error!.message, /iteration 41 .*never asked/);
+  t.is(replay.llm().all().length, 2);
+});
+
+test('a gateway with no client and no replay source throws ReplayError for an unknown request', async (t) => {
+  const store = RunStore.create(dbPath(), {});
+  t.teardown(() => store.close());
+  const gateway = new LlmGateway({ records: store.llm(), client: null, maxTokens, prices });
+  const error = await t.throwsAsync(gateway.complete(call()), { instanceOf: ReplayError });
+  t.is(error!.code, 'E_REPLAY');
+  t.deepEqual(store.llm().all(), []);
+});
+
+test('requestKey is stable for equal requests and changes with model, temperature, seed, messages or maxTokens', (t) => {
+  const base = { model: 'm', temperature: 0.5, seed: 7, messages: [{ role: 'system' as const, content: 'S' }, { role: 'user' as const, content: 'U' }] };
+  const key = requestKey(base, 100);
+  t.regex(key, /^[0-9a-f]{32}$/);
+  t.is(requestKey(structuredClone(base), 100), key);
+  // Property order inside a message does not matter (canonical JSON), nor does who asks.
+  t.is(requestKey({ ...base, messages: [{ content: 'S', role: 'system' as const }, { content: 'U', role: 'user' as const }] }, 100), key);
+  t.is(requestKey({ ...base, iteration: 1, operator: 'x', purpose: 'repair' } as typeof base, 100), key);
+
+  const variants: Array<[string, string]> = [
+    ['model', requestKey({ ...base, model: 'm2' }, 100)],
+    ['temperature', requestKey({ ...base, temperature: 0.6 }, 100)],
+    ['seed', requestKey({ ...base, seed: 8 }, 100)],
+    ['message content', requestKey({ ...base, messages: [base.messages[0]!, { role: 'user', content: 'U!' }] }, 100)],
+    ['message role', requestKey({ ...base, messages: [base.messages[0]!, { role: 'assistant', content: 'U' }] }, 100)],
+    ['message order', requestKey({ ...base, messages: [base.messages[1]!, base.messages[0]!] }, 100)],
+    ['maxTokens', requestKey(base, 101)],
+  ];
+  for (const [what, other] of variants) t.not(other, key, what);
+  t.is(new Set(variants.map(([, k]) => k)).size, variants.length);
+});
+
+test('the API key never reaches the run file, even when the endpoint echoes it in an error', async (t) => {
+  const { server, store, path, gateway } = await fixture(t, [
+    { status: 401, message: `Incorrect API key provided: ${apiKey}. You can find your API key at https://example.invalid/keys.` },
+    { answer: 'fine now' },
+  ]);
+  const failed = await gateway.complete(call({ seed: 1 }));
+  t.like(failed, { ok: false, reason: 'auth', status: 401 });
+  t.false(!failed.ok && failed.message.includes(apiKey));
+  await gateway.complete(call({ seed: 2 }));
+  // The key really was sent: the test would prove nothing otherwise.
+  t.is(server.requests[0]!.headers.authorization, `Bearer ${apiKey}`);
+  t.like(store.llm().all()[0], { outcome: 'auth', status: 401, message: 'Incorrect API key provided: [redacted]. You can find your API key at https://example.invalid/keys.' });
+  store.close();
+
+  const bytes = Buffer.concat([path, `${path}-wal`, `${path}-shm`].filter((p) => existsSync(p)).map((p) => readFileSync(p)));
+  t.true(bytes.includes('Incorrect API key provided: [redacted]'), 'the redacted error is in the file');
+  t.true(bytes.includes('fine now'));
+  t.false(bytes.includes(apiKey));
+  t.false(bytes.includes(apiKey.slice(3)));
+});

@@ -1,0 +1,211 @@
+// Tests of buildContext on a real run file: the task and descriptors, each parent's evaluation, capped artifacts, lineage, and the elites shown.
+import test, { type ExecutionContext } from 'ava';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Elite } from '../../archives/archive.js';
+import { contentId } from '../../common/content-id.js';
+import type { DescriptorSpec, Evaluation, Variant, VariantFiles } from '../../common/types.js';
+import { RunStore, type IterationRecord } from '../../engine/run-store.js';
+import { buildContext, type ContextSource } from '../../engine/variation-context.js';
+
+const made: string[] = [];
+test.after.always(() => { for (const dir of made) rmSync(dir, { recursive: true, force: true }); });
+
+const descriptors: DescriptorSpec[] = [
+  { name: 'speed', min: 0, max: 1, bins: 10, description: 'how fast' },
+  { name: 'size', min: 0, max: 100, bins: 10 },
+];
+const limits = { artifactChars: 20, lineage: 2, elites: 3 };
+
+type Noted = Variant & { note?: string };
+
+function variant(text: string, iteration: number, parent?: Variant, note?: string): Noted {
+  const files: VariantFiles = { 'main.py': text };
+  return {
+    id: contentId(files), files, lineage: { parentIds: parent === undefined ? [] : [parent.id], operator: parent === undefined ? 'seed' : 'llm-diff', iteration, island: 0 },
+    ...(note === undefined ? {} : { note }),
+  };
+}
+
+function ok(fitness: number, at: number[], metrics: Record<string, number | string | boolean> = {}, artifacts: Record<string, string> = {}): Evaluation {
+  return { status: 'ok', fitness, descriptors: at, metrics, artifacts, durationMs: 5, seed: 1 };
+}
+
+function failed(status: 'failed' | 'timeout' | 'invalid', reason: 'threw' | 'timeout' | 'invalid-output', message: string): Evaluation {
+  return { status, reason, message, durationMs: 5, seed: 1 };
+}
+
+function commit(store: RunStore, iteration: number, v: Noted, evaluation: Evaluation): void {
+  const record: IterationRecord = {
+    iteration, island: 0, operator: v.lineage.operator, parentIds: v.lineage.parentIds, status: 'evaluated', reason: null,
+    children: [{ variant: v, evaluation, addStatus: 'rejected', cell: null, improvement: null, clipped: false, reason: 'test' }],
+    cells: [], migrations: [], elapsedMs: 10 * iteration, arm: v.lineage.operator, reward: 0, llm: { calls: 0, tokens: 0, cost: 0 },
+  };
+  store.commit(record);
+}
+
+// A chain seed -> a (failed) -> b -> c, two more failures, and four elites in descriptor space around b.
+const seed = variant('v0\n', 0);
+const a = variant('v1\n', 1, seed, 'first change');
+const b = variant('v2\n', 2, a, 'second change');
+const c = variant('v3\n', 3, b, 'third change');
+const slow = variant('slow\n', 4, seed, 'made it slow');
+const odd = variant('odd\n', 5, seed);
+const e1 = variant('elite 1\n', 6, b);
+const e2 = variant('elite 2\n', 7, b);
+const e3 = variant('elite 3\n', 8, b);
+const e4 = variant('elite 4\n', 9, b);
+const e5 = variant('elite 5\n', 10, b);
+const e6 = variant('elite 6\n', 11, b);
+const plain = variant('plain\n', 12, seed);
+const never = variant('never evaluated\n', 13, c);
+
+const seedArtifacts = { stdout: 'o'.repeat(30), stderr: 'warn' }; // "stdout: ooo...\nstderr: warn": 51 characters
+const boom = `Error: boom\n${'x'.repeat(40)}`; // 52 characters
+
+function makeStore(t: ExecutionContext): RunStore {
+  const dir = mkdtempSync(join(tmpdir(), 'ouroboros-context-'));
+  made.push(dir);
+  const store = RunStore.create(join(dir, 'run.sqlite'), { name: 'context-test' });
+  t.teardown(() => store.close());
+  commit(store, 0, seed, ok(1, [0.312345, 50], { loss: 0.123456789, mode: 'fast', stable: true }, seedArtifacts));
+  commit(store, 1, a, failed('failed', 'threw', boom));
+  commit(store, 2, b, ok(2.5, [0.5, 50]));
+  commit(store, 3, c, ok(3, [0.312345, 70], { loss: 2 }, { log: 'exactly twenty chars' }));
+  commit(store, 4, slow, failed('timeout', 'timeout', 'no result within 100 ms'));
+  commit(store, 5, odd, failed('invalid', 'invalid-output', 'fitness is NaN'));
+  const elites: Array<[Noted, number[]]> = [[e1, [0.5, 40]], [e2, [0.9, 50]], [e3, [0.5, 0]], [e4, [0.5, 55]], [e5, [0, 50]], [e6, [0.5, 45]]];
+  elites.forEach(([v, at], k) => commit(store, 6 + k, v, ok(1, at)));
+  commit(store, 12, plain, ok(2.51234, [0.512345, 60]));
+  return store;
+}
+
+function source(store: RunStore, overrides: Partial<ContextSource> = {}): ContextSource {
+  return { store, task: '  Make f fast.\n', descriptors, limits, ...overrides };
+}
+
+function elite(v: Variant, fitness: number, at: number[]): Elite {
+  return { variantId: v.id, fitness, descriptors: at, iteration: v.lineage.iteration };
+}
+
+const lowerId = (x: Variant, y: Variant): Variant => (x.id < y.id ? x : y);
+/** Higher ids first, so that a stable sort without the tie-break by id would give the wrong order. */
+const byIdDescending = (elites: Elite[]): Elite[] => [...elites].sort((x, y) => (x.variantId < y.variantId ? 1 : -1));
+
+test('the task is trimmed, or a placeholder when empty, and descriptors are listed with their ranges', (t) => {
+  const store = makeStore(t);
+  const context = buildContext(source(store), [b], []);
+  t.is(context.task, 'Make f fast.');
+  t.is(context.descriptors, '- speed in [0, 1]: how fast\n- size in [0, 100]');
+  t.is(buildContext(source(store, { task: ' \n\t' }), [b], []).task, '(the problem gives no description)');
+  t.is(buildContext(source(store, { task: '' }), [b], []).task, '(the problem gives no description)');
+});
+
+test('an evaluated parent shows fitness, descriptors by name and metrics, with artifacts capped and marked', (t) => {
+  const store = makeStore(t);
+  const [shown] = buildContext(source(store), [seed], []).parents;
+  t.is(shown!.id, seed.id);
+  t.deepEqual(shown!.files, seed.files);
+  t.is(shown!.evaluation, 'Fitness 1; descriptors speed=0.312345, size=50; metrics loss=0.123457, mode=fast, stable=true.');
+  t.is(shown!.artifacts, 'stdout: oooooooooooo\n[... 31 more characters cut]');
+});
+
+test('a parent without metrics or artifacts shows neither, and artifacts of exactly the cap are not cut', (t) => {
+  const store = makeStore(t);
+  const [plainShown, cShown] = buildContext(source(store), [plain, c], []).parents;
+  t.is(plainShown!.evaluation, 'Fitness 2.51234; descriptors speed=0.512345, size=60.');
+  t.is(plainShown!.artifacts, '');
+  t.is(cShown!.evaluation, 'Fitness 3; descriptors speed=0.312345, size=70; metrics loss=2.');
+  t.is('log: exactly twenty chars'.length, 25);
+  const wide = buildContext(source(store, { limits: { ...limits, artifactChars: 25 } }), [c], []).parents[0]!;
+  t.is(wide.artifacts, 'log: exactly twenty chars');
+  const narrow = buildContext(source(store, { limits: { ...limits, artifactChars: 24 } }), [c], []).parents[0]!;
+  t.is(narrow.artifacts, 'log: exactly twenty char\n[... 1 more characters cut]');
+});
+
+test('a failed, timed-out, invalid or unevaluated parent shows what happened, with the message as capped artifacts', (t) => {
+  const store = makeStore(t);
+  const shown = buildContext(source(store), [a, slow, odd, never], []).parents;
+  t.deepEqual(shown.map((p) => [p.evaluation, p.artifacts]), [
+    ['Its evaluation failed (threw).', 'Error: boom\nxxxxxxxx\n[... 32 more characters cut]'],
+    ['Its evaluation timed out (timeout).', 'no result within 100\n[... 3 more characters cut]'],
+    ['Its evaluation was invalid (invalid-output).', 'fitness is NaN'],
+    ['Not evaluated.', ''],
+  ]);
+});
+
+test('lineage lists the parent and its ancestors nearest first, up to limits.lineage, with notes and fitness', (t) => {
+  const store = makeStore(t);
+  const [shown] = buildContext(source(store), [c], []).parents;
+  t.deepEqual(shown!.lineage.map(({ id, operator, iteration, fitness, note }) => ({ id, operator, iteration, fitness, note })), [
+    { id: c.id, operator: 'llm-diff', iteration: 3, fitness: 3, note: 'third change' },
+    { id: b.id, operator: 'llm-diff', iteration: 2, fitness: 2.5, note: 'second change' },
+  ]);
+  const [deep] = buildContext(source(store, { limits: { ...limits, lineage: 10 } }), [c], []).parents;
+  t.deepEqual(deep!.lineage.map((l) => [l.id, l.fitness, l.note]), [
+    [c.id, 3, 'third change'], [b.id, 2.5, 'second change'], [a.id, null, 'first change'], [seed.id, 1, null],
+  ]);
+  t.deepEqual(buildContext(source(store, { limits: { ...limits, lineage: 0 } }), [c], []).parents[0]!.lineage, []);
+});
+
+test('elites exclude the parents: ceil(k/2) fittest, then the farthest from the first parent, ties by id, with their files', (t) => {
+  const store = makeStore(t);
+  const island = [elite(b, 100, [0.5, 50]), elite(e1, 10, [0.5, 40]), elite(e2, 9, [0.9, 50]), elite(e3, 1, [0.5, 0]), elite(e4, 1, [0.5, 55]), elite(e5, 1, [0, 50])];
+  const elites = buildContext(source(store), [b], byIdDescending(island)).elites;
+  // e3 and e5 are both at normalised squared distance 0.25 from b; the lower id wins.
+  const tie = lowerId(e3, e5);
+  t.deepEqual(elites.map((e) => e.id), [e1.id, e2.id, tie.id]);
+  t.deepEqual(elites[0], { id: e1.id, fitness: 10, descriptors: [0.5, 40], files: e1.files });
+  t.deepEqual(elites[2]!.files, tie.files);
+});
+
+test('distance is measured in normalised descriptor space', (t) => {
+  const store = makeStore(t);
+  // Raw distance from b at [0.5, 50]: e2 0.4, e6 5. Normalised: e2 0.4, e6 0.05. Only normalised picks e2.
+  const island = [elite(e1, 10, [0.5, 40]), elite(e6, 2, [0.5, 45]), elite(e2, 2, [0.9, 50])];
+  const elites = buildContext(source(store, { limits: { ...limits, elites: 2 } }), [b], island).elites;
+  t.deepEqual(elites.map((e) => e.id), [e1.id, e2.id]);
+});
+
+test('elites of equal fitness are taken by id, and k above the candidates gives them all', (t) => {
+  const store = makeStore(t);
+  const island = byIdDescending([elite(e4, 7, [0.5, 55]), elite(e3, 7, [0.5, 0]), elite(e1, 5, [0.5, 40])]);
+  const one = buildContext(source(store, { limits: { ...limits, elites: 1 } }), [b], island).elites;
+  t.deepEqual(one.map((e) => e.id), [lowerId(e3, e4).id]);
+  const all = buildContext(source(store, { limits: { ...limits, elites: 20 } }), [b], island).elites;
+  t.deepEqual(all.map((e) => e.id), [lowerId(e3, e4).id, (lowerId(e3, e4) === e3 ? e4 : e3).id, e1.id]);
+});
+
+test('k = 0 gives no elites; no parents gives none; every parent is excluded', (t) => {
+  const store = makeStore(t);
+  const island = [elite(e1, 10, [0.5, 40]), elite(e2, 9, [0.9, 50]), elite(e3, 1, [0.5, 0])];
+  t.deepEqual(buildContext(source(store, { limits: { ...limits, elites: 0 } }), [b], island).elites, []);
+  t.deepEqual(buildContext(source(store), [], island).elites, []);
+  const crossover = buildContext(source(store), [b, e1], island).elites;
+  t.deepEqual(crossover.map((e) => e.id), [e2.id, e3.id]);
+});
+
+test('when the first parent has no descriptors, the far elites are taken by id', (t) => {
+  const store = makeStore(t);
+  const island = [elite(e1, 10, [0.5, 40]), elite(e2, 9, [0.9, 50]), elite(e3, 1, [0.5, 0]), elite(e4, 1, [0.5, 55]), elite(e5, 1, [0, 50])];
+  const elites = buildContext(source(store), [a], byIdDescending(island)).elites;
+  const rest = [e3, e4, e5].sort((x, y) => (x.id < y.id ? -1 : 1));
+  t.deepEqual(elites.map((e) => e.id), [e1.id, e2.id, rest[0]!.id]);
+});
+
+test('an elite whose variant is not stored is shown with no files', (t) => {
+  const store = makeStore(t);
+  const ghost: Elite = { variantId: 'ffffffffffffffff', fitness: 50, descriptors: [0.5, 50], iteration: 1 };
+  t.deepEqual(buildContext(source(store, { limits: { ...limits, elites: 1 } }), [b], [ghost]).elites, [{ id: ghost.variantId, fitness: 50, descriptors: [0.5, 50], files: {} }]);
+});
+
+test('the context is deterministic: two builds are deep-equal', (t) => {
+  const store = makeStore(t);
+  const island = [elite(e1, 10, [0.5, 40]), elite(e2, 9, [0.9, 50]), elite(e3, 1, [0.5, 0]), elite(e4, 1, [0.5, 55]), elite(e5, 1, [0, 50])];
+  const first = buildContext(source(store), [c, a], island);
+  const second = buildContext(source(store), [c, a], [...island].reverse());
+  t.deepEqual(first, second);
+  t.is(first.parents.length, 2);
+  t.is(first.elites.length, 3);
+});
