@@ -19,7 +19,42 @@ export interface Variant {
 }
 
 export type EvaluationStatus = 'ok' | 'failed' | 'timeout' | 'invalid';
-export type FailureReason = 'timeout' | 'threw' | 'worker-exit' | 'invalid-output' | 'invalid-params';
+/**
+ * Why an evaluation has no score. `timeout`: the evaluation's wall-clock limit, or a sandbox's time
+ * limit; `out-of-memory`: the worker's or a sandbox's memory limit; `output-too-large`, `crashed`,
+ * `syntax`, `no-result`: reported by a sandbox (fitness/sandbox/); `cascade`: a stage's fitness was
+ * below its threshold; `not-reproduced`: a new best whose re-check under a fresh seed failed.
+ */
+export type FailureReason =
+  | 'timeout' | 'threw' | 'worker-exit' | 'out-of-memory' | 'output-too-large' | 'crashed' | 'syntax' | 'no-result'
+  | 'invalid-output' | 'invalid-params' | 'cascade' | 'not-reproduced';
+
+/** One stage of a cascade (a problem's `cascade` in problem.json), as it ran. */
+export interface StageResult {
+  name: string;
+  /** The stage's fitness, or null when it failed without one. */
+  fitness: number | null;
+  /** The stage's threshold (none for the last stage). */
+  threshold: number | null;
+  passed: boolean;
+  durationMs: number;
+}
+
+/** A new best re-evaluated with fresh seeds (config `evaluation.recheck`): its recorded fitness is `value`. */
+export interface RecheckResult {
+  /** The first score followed by the re-checks' scores (a failed re-check is left out and counted in `failures`). */
+  samples: number[];
+  seeds: number[];
+  aggregate: 'mean' | 'median' | 'min';
+  /** The first score, before the re-checks replaced it by `value`. */
+  first: number;
+  value: number;
+  /** max - min of the samples. */
+  spread: number;
+  /** Population standard deviation of the samples. */
+  std: number;
+  failures: string[];
+}
 
 /** What an evaluator returns for a candidate, after validation. */
 export interface EvaluationOutput {
@@ -28,12 +63,14 @@ export interface EvaluationOutput {
   descriptors: number[];
   metrics: Record<string, number | string | boolean>;
   artifacts: Record<string, string>;
+  /** Held-out results: stored and shown to people, never put in a prompt. Absent when the evaluator returned none. */
+  private?: { metrics: Record<string, number | string | boolean>; artifacts: Record<string, string> };
 }
 
 /** A stored evaluation: a value, never a disguised score. */
 export type Evaluation =
-  | ({ status: 'ok'; durationMs: number; seed: number } & EvaluationOutput)
-  | { status: Exclude<EvaluationStatus, 'ok'>; reason: FailureReason; message: string; durationMs: number; seed: number };
+  | ({ status: 'ok'; durationMs: number; seed: number; stages?: StageResult[]; recheck?: RecheckResult } & EvaluationOutput)
+  | { status: Exclude<EvaluationStatus, 'ok'>; reason: FailureReason; message: string; durationMs: number; seed: number; stages?: StageResult[]; artifacts?: Record<string, string> };
 
 /** A behaviour dimension of the archive. */
 export interface DescriptorSpec {

@@ -24,6 +24,16 @@ export const problemSchema = z.strictObject({
     bins: positiveInt.max(10_000),
     description: z.string().optional(),
   })).min(1),
+  /**
+   * Stages run cheap to expensive, each a function the evaluator module exports; a variant stops at
+   * the first stage whose fitness is below its threshold. The last stage has no threshold: its result
+   * is the evaluation. Without a cascade the module's `evaluate` (or default export) is the one stage.
+   */
+  cascade: z.array(z.strictObject({
+    name: z.string().min(1),
+    export: z.string().min(1),
+    threshold: z.number().optional(),
+  })).min(1).optional(),
 });
 
 const weight = z.number().min(0);
@@ -104,6 +114,14 @@ export const runConfigSchema = z.strictObject({
   evaluation: z.strictObject({
     timeoutMs: positiveInt.default(30_000),
     memoryLimitMb: positiveInt.min(16).default(2048),
+    /**
+     * A child that would become the run's best is evaluated `count` more times with fresh seeds before
+     * it is committed; its recorded fitness is the aggregate and the spread is stored. 0 turns it off.
+     */
+    recheck: z.strictObject({
+      count: z.number().int().min(0).max(64).default(0),
+      aggregate: z.enum(['mean', 'median', 'min']).default('mean'),
+    }).prefault({}),
   }).prefault({}),
   operators: z.array(operatorSchema).min(1),
   selection: z.discriminatedUnion('strategy', [

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { ConfigError } from '../common/errors.js';
 import type { DescriptorSpec, ParamSpace, VariantFiles } from '../common/types.js';
+import type { StageSpec } from '../fitness/evaluation-worker.js';
 import { checkParams } from '../operators/param-space.js';
 import { check, problemSchema, type ProblemManifest } from './config-schema.js';
 import { loadJson } from './load-json.js';
@@ -15,6 +16,8 @@ export interface Problem {
   descriptors: DescriptorSpec[];
   params: { file: string; space: ParamSpace } | null;
   seedFiles: VariantFiles;
+  /** The cascade, cheap to expensive; one stage `evaluate` for a problem without one. */
+  stages: StageSpec[];
 }
 
 /**
@@ -40,6 +43,13 @@ export function loadProblem(dir: string): Problem {
     if (spec.type === 'float' && spec.log && spec.min <= 0) problems.push(`params.space.${name}.min: must be positive on a log scale (got ${spec.min})`);
   }
 
+  const stages = stagesOf(manifest);
+  stages.forEach((s, k) => {
+    const last = k === stages.length - 1;
+    if (last && s.threshold !== null) problems.push(`cascade[${k}].threshold: the last stage has no threshold (its result is the evaluation)`);
+    if (!last && s.threshold === null) problems.push(`cascade[${k}].threshold: required for every stage but the last (a variant below it stops there)`);
+    if (stages.findIndex((o) => o.name === s.name) !== k) problems.push(`cascade[${k}].name: "${s.name}" is declared twice`);
+  });
   const evaluatorPath = join(absolute, manifest.evaluator);
   if (!existsSync(evaluatorPath)) problems.push(`evaluator: ${evaluatorPath} not found`);
   const seedDir = join(absolute, manifest.seed);
@@ -68,6 +78,20 @@ export function loadProblem(dir: string): Problem {
     descriptors: manifest.descriptors,
     params: manifest.params ? { file: manifest.params.file, space: manifest.params.space as ParamSpace } : null,
     seedFiles,
+    stages,
+  };
+}
+
+/** The cascade a manifest declares, or the one stage `evaluate`. */
+function stagesOf(manifest: ProblemManifest): StageSpec[] {
+  return (manifest.cascade ?? [{ name: 'evaluate', export: 'evaluate' }]).map((s) => ({ name: s.name, export: s.export, threshold: s.threshold ?? null }));
+}
+
+/** The problem as a run stored it (manifest and seed files kept in the run), with its evaluator in `dir`. */
+export function storedProblem(dir: string, manifest: ProblemManifest, seedFiles: VariantFiles): Problem {
+  return {
+    dir, manifest, evaluatorPath: join(dir, manifest.evaluator), descriptors: manifest.descriptors,
+    params: manifest.params ? { file: manifest.params.file, space: manifest.params.space as ParamSpace } : null, seedFiles, stages: stagesOf(manifest),
   };
 }
 

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { RunLockedError, StorageError } from '../common/errors.js';
 import type { Evaluation, Variant } from '../common/types.js';
 import type { Elite } from '../archives/archive.js';
+import { EVALUATION_COLUMNS, evaluationValues, fromEvaluationRow, type EvaluationRow } from './evaluation-row.js';
 import { LlmRecords } from './llm-records.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './store-schema.js';
 import { processIsAlive } from './process-alive.js';
@@ -166,7 +167,7 @@ export class RunStore {
     const w = this.writable;
     return {
       insertVariant: w ? db.prepare('INSERT OR IGNORE INTO variants (id, files, parent_ids, operator, iteration, island, note) VALUES (?, ?, ?, ?, ?, ?, ?)') : null,
-      insertEvaluation: w ? db.prepare('INSERT INTO evaluations (variant_id, iteration, status, reason, message, fitness, descriptors, metrics, artifacts, seed, duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)') : null,
+      insertEvaluation: w ? db.prepare(`INSERT INTO evaluations (variant_id, iteration, ${EVALUATION_COLUMNS.join(', ')}) VALUES (?, ?, ${EVALUATION_COLUMNS.map(() => '?').join(', ')})`) : null,
       insertIteration: w ? db.prepare(`INSERT INTO iterations (iteration, island, operator, parent_ids, status, reason, committed_at, arm, reward, llm_calls, llm_tokens, llm_cost)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`) : null,
       insertChild: w ? db.prepare('INSERT INTO children (iteration, child_index, variant_id, cached, add_status, cell, improvement, clipped, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)') : null,
@@ -232,7 +233,7 @@ export class RunStore {
 
   getEvaluation(variantId: string): StoredEvaluation | undefined {
     const row = this.statements.getEvaluation.get(variantId) as EvaluationRow | undefined;
-    return row === undefined ? undefined : fromEvaluationRow(row);
+    return row === undefined ? undefined : { variantId: row.variant_id, iteration: row.iteration, evaluation: fromEvaluationRow(row) };
   }
 
   /** Variant ids starting with `prefix` (for the CLI's short ids), at most `limit`. */
@@ -255,10 +256,8 @@ export class RunStore {
         s.insertVariant!.run(v.id, JSON.stringify(v.files), JSON.stringify(v.lineage.parentIds), v.lineage.operator, v.lineage.iteration, v.lineage.island, v.note ?? null);
         const e = child.evaluation;
         if (e !== null) {
-          const ok = e.status === 'ok';
-          s.insertEvaluation!.run(v.id, record.iteration, e.status, ok ? null : e.reason, ok ? null : e.message, ok ? e.fitness : null,
-            ok ? JSON.stringify(e.descriptors) : null, ok ? JSON.stringify(e.metrics) : null, ok ? JSON.stringify(e.artifacts) : null, e.seed, e.durationMs);
-          if (!ok) evaluationFailures++;
+          s.insertEvaluation!.run(v.id, record.iteration, ...evaluationValues(e));
+          if (e.status !== 'ok') evaluationFailures++;
         }
         s.insertChild!.run(record.iteration, index, v.id, e === null ? 1 : 0, child.addStatus, child.cell, child.improvement, child.clipped ? 1 : 0, child.reason);
         if (child.addStatus === 'new') newCells++;
@@ -351,17 +350,4 @@ export class RunStore {
     }
     this.db.close();
   }
-}
-
-interface EvaluationRow {
-  variant_id: string; iteration: number; status: Evaluation['status']; reason: string | null; message: string | null;
-  fitness: number | null; descriptors: string | null; metrics: string | null; artifacts: string | null; seed: number; duration_ms: number;
-}
-
-function fromEvaluationRow(row: EvaluationRow): StoredEvaluation {
-  const common = { durationMs: row.duration_ms, seed: row.seed };
-  const evaluation: Evaluation = row.status === 'ok'
-    ? { status: 'ok', fitness: row.fitness!, descriptors: JSON.parse(row.descriptors!) as number[], metrics: JSON.parse(row.metrics!) as Record<string, number>, artifacts: JSON.parse(row.artifacts!) as Record<string, string>, ...common }
-    : { status: row.status, reason: row.reason as 'threw', message: row.message ?? '', ...common };
-  return { variantId: row.variant_id, iteration: row.iteration, evaluation };
 }

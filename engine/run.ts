@@ -4,7 +4,6 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, InterruptedError, OuroborosError, StorageError } from '../common/errors.js';
-import type { ParamSpace } from '../common/types.js';
 import { EvaluationPool } from '../fitness/evaluation-pool.js';
 import type { PromptTemplates } from '../operators/llm/prompt-template.js';
 import type { RunConfig } from './config-schema.js';
@@ -13,7 +12,7 @@ import type { LlmRecords } from './llm-records.js';
 import { createGateway, loadTemplates, promptsDir, resolveEndpoint, storableUrl, usesLlm, type Endpoint } from './llm-setup.js';
 import { loadRunConfig } from './load-config.js';
 import { createArms, policyOf } from './operator-registry.js';
-import { loadProblem, type Problem } from './problem.js';
+import { loadProblem, storedProblem, type Problem } from './problem.js';
 import { RunStore } from './run-store.js';
 import { SearchEngine, type Budget, type Progress, type StopReason } from './search-engine.js';
 
@@ -119,7 +118,7 @@ export async function resumeRun(dbFile: string, options: Omit<RunOptions, 'db' |
     } catch (error) {
       options.onWarning?.(`${problemDir} no longer loads (${(error as Error).message.split('\n')[0]}); continuing with the problem stored in the run`);
     }
-    const problem: Problem = { dir: problemDir, manifest: stored, evaluatorPath, descriptors: stored.descriptors, params: stored.params ? { file: stored.params.file, space: stored.params.space as ParamSpace } : null, seedFiles };
+    const problem = storedProblem(problemDir, stored, seedFiles);
     const budget: Budget = { ...config.budget, ...(options.maxIterations !== undefined ? { iterations: options.maxIterations } : {}) };
     if (options.maxIterations !== undefined) store.setMeta('config', { ...config, budget });
     const workers = options.workers ?? config.workers ?? availableParallelism();
@@ -142,6 +141,7 @@ async function openPool(problem: Problem, config: RunConfig, workers: number): P
     workers,
     timeoutMs: config.evaluation.timeoutMs,
     memoryLimitMb: config.evaluation.memoryLimitMb,
+    stages: problem.stages,
   });
 }
 
@@ -209,7 +209,7 @@ export async function replayRun(sourceFile: string, options: Omit<RunOptions, 's
     const seedFiles = source.meta<Problem['seedFiles']>('seedFiles')!;
     const evaluatorPath = join(problemDir, manifest.evaluator);
     if (!existsSync(evaluatorPath)) throw new ConfigError(evaluatorPath, ['the source run\'s evaluator module is missing (the problem folder was moved or changed)']);
-    const problem: Problem = { dir: problemDir, manifest, evaluatorPath, descriptors: manifest.descriptors, params: manifest.params ? { file: manifest.params.file, space: manifest.params.space as ParamSpace } : null, seedFiles };
+    const problem = storedProblem(problemDir, manifest, seedFiles);
     const iterations = source.committedIterations();
     const { wallClockSeconds: _unused, ...rest } = config.budget;
     const budget: Budget = { ...rest, iterations };

@@ -17,6 +17,7 @@ import { committedBudgetSpent, type Budget, type Progress, type StopReason } fro
 import type { LlmGateway } from './llm-gateway.js';
 import type { Arm } from './operator-registry.js';
 import { buildContext, type ContextSource } from './variation-context.js';
+import { combineRecheck } from './recheck.js';
 import type { Problem } from './problem.js';
 import type { RunStore } from './run-store.js';
 
@@ -107,6 +108,8 @@ export class SearchEngine {
     while (this.pending.has(this.committed)) {
       const outcome = await this.pending.get(this.committed)!;
       if (this.aborted || outcome.abandoned) break;
+      if (this.o.config.evaluation.recheck.count > 0) await this.recheckBest(this.committed, outcome);
+      if (this.aborted) break;
       this.pending.delete(this.committed);
       this.commit(this.committed, outcome);
       this.committed++;
@@ -313,6 +316,24 @@ export class SearchEngine {
       if (problems.length > 0) return { status: 'invalid', reason: 'invalid-params', message: `${p.file}: ${problems.join('; ')}`, durationMs: 0, seed };
     }
     return this.o.pool.evaluate({ variantId: variant.id, files: variant.files, params, seed, iteration: i, problemDir: this.o.problem.dir });
+  }
+
+  /**
+   * A child that would become the run's best is evaluated again with fresh seeds before it is
+   * committed, and recorded with the aggregate (engine/recheck.ts). Decided at commit, in order,
+   * against the committed best, so it is as deterministic as the rest of the run.
+   */
+  private async recheckBest(i: number, outcome: IterationOutcome): Promise<void> {
+    const { count, aggregate } = this.o.config.evaluation.recheck;
+    let best = this.bestFitness;
+    for (const [k, child] of outcome.children.entries()) {
+      const first = child.evaluation;
+      if (first === null || first.status !== 'ok' || first.fitness <= best) continue;
+      const seeds = Array.from({ length: count }, (_, r) => rngFor(this.o.config.seed, i, `recheck/${k}/${r}`).uint32());
+      const rechecks = await Promise.all(seeds.map((seed) => this.evaluate(child.variant, i, seed)));
+      child.evaluation = combineRecheck(first, rechecks, seeds, aggregate);
+      if (child.evaluation.status === 'ok') best = Math.max(best, child.evaluation.fitness);
+    }
   }
 
   private commit(i: number, outcome: IterationOutcome): void {

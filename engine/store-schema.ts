@@ -111,6 +111,13 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE iterations ADD COLUMN llm_tokens INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE iterations ADD COLUMN llm_cost REAL NOT NULL DEFAULT 0;
   `,
+  // 2 -> 3: honest fitness. An evaluation keeps its cascade stages, its private (held-out) metrics
+  // and artifacts, and the re-check of a new best; a failed evaluation may keep artifacts too.
+  `
+  ALTER TABLE evaluations ADD COLUMN stages TEXT;
+  ALTER TABLE evaluations ADD COLUMN private TEXT;
+  ALTER TABLE evaluations ADD COLUMN recheck TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -37,9 +37,11 @@ function parentContext(source: ContextSource, parent: Variant): ParentContext {
     const metrics = Object.entries(stored.metrics ?? {}).map(([k, v]) => `${k}=${typeof v === 'number' ? round(v) : String(v)}`).join(', ');
     evaluation = `Fitness ${round(stored.fitness)}; descriptors ${stored.descriptors.map((v, k) => `${names[k] ?? k}=${round(v)}`).join(', ')}${metrics ? `; metrics ${metrics}` : ''}.`;
     artifacts = Object.entries(stored.artifacts ?? {}).map(([k, v]) => `${k}: ${v}`).join('\n');
+    if (stored.recheck) evaluation += ` Re-checked with ${stored.recheck.samples.length - 1} fresh seed(s): first score ${round(stored.recheck.first)}, spread ${round(stored.recheck.spread)}.`;
   } else {
     evaluation = `Its evaluation ${stored.status === 'timeout' ? 'timed out' : stored.status === 'invalid' ? 'was invalid' : 'failed'} (${stored.reason}).`;
-    artifacts = stored.message;
+    // What a sandbox caught of the candidate's output helps the next attempt; private results never go in a prompt.
+    artifacts = [stored.message, ...Object.entries(stored.artifacts ?? {}).map(([k, v]) => `${k}: ${v}`)].join('\n');
   }
   const cap = source.limits.artifactChars;
   if (artifacts.length > cap) artifacts = `${artifacts.slice(0, cap)}\n[... ${artifacts.length - cap} more characters cut]`;

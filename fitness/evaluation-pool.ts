@@ -3,10 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { Piscina } from 'piscina';
 import { EvaluatorError } from '../common/errors.js';
-import type { DescriptorSpec, Evaluation } from '../common/types.js';
+import type { DescriptorSpec, Evaluation, FailureReason, StageResult } from '../common/types.js';
 import type { EvaluationInput } from './evaluator.js';
-import type { WorkerReply, WorkerTask } from './evaluation-worker.js';
-import { validateOutput } from './validate-output.js';
+import type { StageSpec, WorkerReply, WorkerTask } from './evaluation-worker.js';
+import type { SandboxReason } from './sandbox/sandbox-error.js';
+import { validateOutput, withEarlierStages } from './validate-output.js';
 
 export interface EvaluationPoolOptions {
   /** Absolute path of the evaluator module (.js, .mjs or .ts). */
@@ -14,8 +15,10 @@ export interface EvaluationPoolOptions {
   descriptors: readonly DescriptorSpec[];
   /** Worker threads; one per core by default. */
   workers: number;
-  /** Wall-clock limit of one evaluation, counted from the moment a worker takes it. */
+  /** Wall-clock limit of one evaluation (all its cascade stages), counted from the moment a worker takes it. */
   timeoutMs: number;
+  /** The problem's cascade; by default one stage, the module's `evaluate` (or default) export. */
+  stages?: StageSpec[];
   /** V8 heap limit of each worker thread. */
   memoryLimitMb?: number;
   /** Limit on loading the evaluator module at open() (default: the larger of timeoutMs and 60 s). */
@@ -29,6 +32,8 @@ export interface PoolStats {
   busyMs: number;
   /** Workers terminated and replaced after a timeout or a crash. */
   workersReplaced: number;
+  /** Evaluations whose worker ran out of memory (also counted in workersReplaced). */
+  outOfMemory: number;
   /** Errors Piscina reported from workers outside any task (kept, never thrown). */
   workerErrors: string[];
 }
@@ -52,6 +57,7 @@ export class EvaluationPool {
   private active = 0;
   private closed = false;
   private readonly counters: PoolStats;
+  private readonly stages: StageSpec[];
 
   private constructor(private readonly options: EvaluationPoolOptions) {
     this.piscina = new Piscina({
@@ -64,7 +70,8 @@ export class EvaluationPool {
     // Errors of a worker whose task already settled must not crash the process; the task that
     // was running has been rejected and is recorded as failed.
     this.piscina.on('error', (error: unknown) => { this.counters.workerErrors.push(error instanceof Error ? error.message : String(error)); });
-    this.counters = { workers: options.workers, evaluations: 0, busyMs: 0, workersReplaced: 0, workerErrors: [] };
+    this.counters = { workers: options.workers, evaluations: 0, busyMs: 0, workersReplaced: 0, outOfMemory: 0, workerErrors: [] };
+    this.stages = options.stages ?? [{ name: 'evaluate', export: 'evaluate', threshold: null }];
   }
 
   /** Starts the pool and loads the evaluator once; throws EvaluatorError naming the file when it cannot be loaded. */
@@ -78,7 +85,7 @@ export class EvaluationPool {
       // warm instead of paying the load on its first evaluation.
       const signal = AbortSignal.timeout(limit);
       const replies = (await Promise.all(Array.from({ length: options.workers }, () =>
-        pool.piscina.run({ kind: 'probe', evaluatorPath: options.evaluatorPath } satisfies WorkerTask, { signal })))) as WorkerReply[];
+        pool.piscina.run({ kind: 'probe', evaluatorPath: options.evaluatorPath, stages: pool.stages } satisfies WorkerTask, { signal })))) as WorkerReply[];
       reply = replies.find((r) => r.kind === 'load-failed') ?? replies[0]!;
     } catch (error) {
       await pool.close();
@@ -121,22 +128,27 @@ export class EvaluationPool {
     const runTime = (): number => (started[0]! === 0 ? performance.now() - submitted : performance.timeOrigin + performance.now() - started[0]!);
     const base = { seed: input.seed };
     try {
-      const task: WorkerTask = { kind: 'evaluate', evaluatorPath: this.options.evaluatorPath, input, startedAt };
+      const task: WorkerTask = { kind: 'evaluate', evaluatorPath: this.options.evaluatorPath, stages: this.stages, input, startedAt };
       const reply = (await this.piscina.run(task, { signal: controller.signal })) as WorkerReply;
       const durationMs = runTime();
-      if (reply.kind === 'result') {
+      if (reply.kind !== 'loaded' && reply.kind !== 'load-failed') {
         this.count(reply.busyMs);
-        const checked = validateOutput(reply.value, this.options.descriptors);
-        if (checked.ok) return { status: 'ok', ...checked.output, durationMs, ...base };
-        return { status: 'invalid', reason: 'invalid-output', message: checked.message, durationMs, ...base };
-      }
-      if (reply.kind === 'threw') {
-        this.count(reply.busyMs);
-        return { status: 'failed', reason: 'threw', message: reply.message, durationMs, ...base };
-      }
-      if (reply.kind === 'uncloneable') {
-        this.count(reply.busyMs);
-        return { status: 'invalid', reason: 'invalid-output', message: `the result cannot be copied out of the worker: ${reply.message}`, durationMs, ...base };
+        const stages = reply.stages.length > 0 ? { stages: reply.stages } : {};
+        const failed = (status: 'failed' | 'invalid' | 'timeout', reason: FailureReason, message: string, output = ''): Evaluation =>
+          ({ status, reason, message, durationMs, ...base, ...stages, ...(output ? { artifacts: { output } } : {}) });
+        switch (reply.kind) {
+          case 'result': {
+            const checked = validateOutput(reply.value, this.options.descriptors);
+            if (!checked.ok) return failed('invalid', 'invalid-output', checked.message);
+            const output = reply.earlier.length > 0 ? withEarlierStages(checked.output, this.stages.map((s) => s.name), reply.earlier) : checked.output;
+            return { status: 'ok', ...output, durationMs, ...base, ...stages };
+          }
+          case 'threw': return failed('failed', 'threw', reply.message);
+          case 'sandbox': return failed(reply.reason === 'time-limit' ? 'timeout' : 'failed', sandboxReason(reply.reason), reply.message, reply.output);
+          case 'cascade': return failed('failed', 'cascade', reply.message);
+          case 'stage-invalid': return failed('invalid', 'invalid-output', reply.message);
+          case 'uncloneable': return failed('invalid', 'invalid-output', `the result cannot be copied out of the worker: ${reply.message}`);
+        }
       }
       // The module loaded for the probe but not in this (replacement) worker.
       const message = reply.kind === 'load-failed' ? reply.message : `unexpected worker reply ${reply.kind}`;
@@ -152,7 +164,11 @@ export class EvaluationPool {
         return { status: 'failed', reason: 'worker-exit', message: 'the pool was shut down during the evaluation', durationMs, ...base };
       }
       const message = error instanceof Error ? error.message : String(error);
-      return { status: 'failed', reason: 'worker-exit', message: `the worker died: ${message}`, durationMs, ...base };
+      if ((error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        this.counters.outOfMemory++;
+        return { status: 'failed', reason: 'out-of-memory', message: `the worker ran out of memory (limit ${this.options.memoryLimitMb ?? 2048} MB): ${message}; it was replaced`, durationMs, ...base };
+      }
+      return { status: 'failed', reason: 'worker-exit', message: `the worker died: ${message}; it was replaced`, durationMs, ...base };
     } finally {
       clearTimeout(timer!);
       this.running.delete(controller);
@@ -196,4 +212,9 @@ export class EvaluationPool {
     this.active--;
     this.waiting.shift()?.();
   }
+}
+
+/** How a sandbox's reason is recorded: its time limit is the evaluation's timeout, a candidate's exit is `threw`. */
+function sandboxReason(reason: SandboxReason): FailureReason {
+  return reason === 'time-limit' ? 'timeout' : reason;
 }

@@ -39,21 +39,68 @@ export function validateOutput(raw: unknown, descriptors: readonly DescriptorSpe
     values.push(v);
   }
 
+  const metrics = checkMetrics(raw.metrics, 'metrics');
+  if (typeof metrics === 'string') return { ok: false, message: metrics };
+  const artifacts = checkArtifacts(raw.artifacts, 'artifacts');
+  if (typeof artifacts === 'string') return { ok: false, message: artifacts };
+  const output: EvaluationOutput = { fitness, descriptors: values, metrics, artifacts };
+  if (raw.private !== undefined) {
+    if (!isRecord(raw.private)) return { ok: false, message: `private must be an object with metrics and artifacts (got ${show(raw.private)})` };
+    const unknown = Object.keys(raw.private).filter((k) => k !== 'metrics' && k !== 'artifacts');
+    if (unknown.length > 0) return { ok: false, message: `private.${unknown[0]}: unknown key (expected metrics, artifacts)` };
+    const hiddenMetrics = checkMetrics(raw.private.metrics, 'private.metrics');
+    if (typeof hiddenMetrics === 'string') return { ok: false, message: hiddenMetrics };
+    const hiddenArtifacts = checkArtifacts(raw.private.artifacts, 'private.artifacts');
+    if (typeof hiddenArtifacts === 'string') return { ok: false, message: hiddenArtifacts };
+    output.private = { metrics: hiddenMetrics, artifacts: hiddenArtifacts };
+  }
+  return { ok: true, output };
+}
+
+/** The metrics, or the message saying why they are invalid. */
+function checkMetrics(given: unknown, where: string): EvaluationOutput['metrics'] | string {
   const metrics: EvaluationOutput['metrics'] = {};
-  if (raw.metrics !== undefined) {
-    if (!isRecord(raw.metrics)) return { ok: false, message: `metrics must be an object (got ${show(raw.metrics)})` };
-    for (const [k, v] of Object.entries(raw.metrics)) {
-      if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') metrics[k] = v;
-      else return { ok: false, message: `metrics.${k} must be a number, string or boolean (got ${show(v)})` };
-    }
+  if (given === undefined) return metrics;
+  if (!isRecord(given)) return `${where} must be an object (got ${show(given)})`;
+  for (const [k, v] of Object.entries(given)) {
+    if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') metrics[k] = v;
+    else return `${where}.${k} must be a number, string or boolean (got ${show(v)})`;
   }
+  return metrics;
+}
+
+/** The artifacts, or the message saying why they are invalid. */
+function checkArtifacts(given: unknown, where: string): Record<string, string> | string {
   const artifacts: Record<string, string> = {};
-  if (raw.artifacts !== undefined) {
-    if (!isRecord(raw.artifacts)) return { ok: false, message: `artifacts must be an object of strings (got ${show(raw.artifacts)})` };
-    for (const [k, v] of Object.entries(raw.artifacts)) {
-      if (typeof v !== 'string') return { ok: false, message: `artifacts.${k} must be a string (got ${show(v)})` };
-      artifacts[k] = v;
-    }
+  if (given === undefined) return artifacts;
+  if (!isRecord(given)) return `${where} must be an object of strings (got ${show(given)})`;
+  for (const [k, v] of Object.entries(given)) {
+    if (typeof v !== 'string') return `${where}.${k} must be a string (got ${show(v)})`;
+    artifacts[k] = v;
   }
-  return { ok: true, output: { fitness, descriptors: values, metrics, artifacts } };
+  return artifacts;
+}
+
+/**
+ * Adds what the cascade's earlier stages reported to the last stage's output, each key prefixed
+ * with its stage's name (`smoke.fitness`, `smoke.passRate`); entries that are not valid are left out.
+ */
+export function withEarlierStages(output: EvaluationOutput, names: readonly string[], earlier: readonly unknown[]): EvaluationOutput {
+  const metrics = { ...output.metrics };
+  const artifacts = { ...output.artifacts };
+  const hidden = output.private ? { metrics: { ...output.private.metrics }, artifacts: { ...output.private.artifacts } } : undefined;
+  earlier.forEach((raw, k) => {
+    if (!isRecord(raw)) return;
+    const name = names[k]!;
+    if (typeof raw.fitness === 'number') metrics[`${name}.fitness`] = raw.fitness;
+    const m = checkMetrics(raw.metrics, 'metrics');
+    if (typeof m !== 'string') for (const [key, v] of Object.entries(m)) metrics[`${name}.${key}`] = v;
+    const a = checkArtifacts(raw.artifacts, 'artifacts');
+    if (typeof a !== 'string') for (const [key, v] of Object.entries(a)) artifacts[`${name}.${key}`] = v;
+    if (hidden && isRecord(raw.private)) {
+      const pm = checkMetrics(raw.private.metrics, 'metrics');
+      if (typeof pm !== 'string') for (const [key, v] of Object.entries(pm)) hidden.metrics[`${name}.${key}`] = v;
+    }
+  });
+  return { ...output, metrics, artifacts, ...(hidden ? { private: hidden } : {}) };
 }

@@ -21,9 +21,19 @@ export function showCommand(db: string, id: string, json: boolean): number {
     if (evaluation === null) out.push('evaluation: none');
     else if (evaluation.status === 'ok') {
       out.push(`evaluation: ok, fitness ${evaluation.fitness}, descriptors [${evaluation.descriptors.join(', ')}], seed ${evaluation.seed}, ${evaluation.durationMs.toFixed(0)} ms`);
+      const r = evaluation.recheck;
+      if (r) out.push(`  re-checked (${r.aggregate} of ${r.samples.length}): first ${r.first}, samples [${r.samples.join(', ')}], spread ${r.spread}, std ${r.std}`);
       for (const [k, v] of Object.entries(evaluation.metrics)) out.push(`  ${k}: ${v}`);
-      for (const [k, v] of Object.entries(evaluation.artifacts)) out.push(`  artifact ${k}:\n${v.split('\n').map((l) => `    ${l}`).join('\n')}`);
-    } else out.push(`evaluation: ${evaluation.status} (${evaluation.reason}): ${evaluation.message}`);
+      for (const [k, v] of Object.entries(evaluation.private?.metrics ?? {})) out.push(`  private ${k}: ${v}`);
+      for (const [k, v] of Object.entries(evaluation.artifacts)) out.push(indented(`artifact ${k}`, v));
+      for (const [k, v] of Object.entries(evaluation.private?.artifacts ?? {})) out.push(indented(`private artifact ${k}`, v));
+    } else {
+      out.push(`evaluation: ${evaluation.status} (${evaluation.reason}): ${evaluation.message}`);
+      for (const [k, v] of Object.entries(evaluation.artifacts ?? {})) out.push(indented(`artifact ${k}`, v));
+    }
+    for (const st of evaluation?.stages ?? []) {
+      out.push(`  stage ${st.name}: ${st.passed ? 'passed' : 'stopped'}, fitness ${st.fitness ?? '-'}${st.threshold === null ? '' : ` (threshold ${st.threshold})`}, ${st.durationMs.toFixed(0)} ms`);
+    }
     out.push('lineage (nearest first):');
     for (const a of lineage) out.push(`  ${a.id}  iteration ${a.iteration}  ${a.operator.padEnd(16)} ${a.fitness === null ? a.status ?? '-' : a.fitness}`);
     for (const [name, text] of Object.entries(variant.files)) {
@@ -35,4 +45,8 @@ export function showCommand(db: string, id: string, json: boolean): number {
   } finally {
     reader.close();
   }
+}
+
+function indented(title: string, text: string): string {
+  return `  ${title}:\n${text.split('\n').map((l) => `    ${l}`).join('\n')}`;
 }

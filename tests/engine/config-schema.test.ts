@@ -149,7 +149,7 @@ test('a minimal config is filled with the documented defaults and its problem re
     seed: 0,
     pipelineDepth: 8,
     budget: { iterations: 10 },
-    evaluation: { timeoutMs: 30_000, memoryLimitMb: 2048 },
+    evaluation: { timeoutMs: 30_000, memoryLimitMb: 2048, recheck: { count: 0, aggregate: 'mean' } },
     operators: [{ type: 'param-mutation', weight: 1 }],
     selection: { strategy: 'uniform' },
     islands: { count: 1, migrationInterval: 50 },
