@@ -66,5 +66,5 @@ function pickElites(source: ContextSource, parents: Variant[], elites: readonly 
 }
 
 function round(x: number): string {
-  return Number.isInteger(x) ? String(x) : x.toPrecision(6);
+  return String(Number(x.toPrecision(6)));
 }

@@ -96,7 +96,7 @@ function showElites(context: VariationContext): string {
 }
 
 function round(x: number): string {
-  return Number.isInteger(x) ? String(x) : x.toPrecision(6);
+  return String(Number(x.toPrecision(6)));
 }
 
 /**

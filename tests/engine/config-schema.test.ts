@@ -235,6 +235,11 @@ const badProblems: Array<[string, ProblemFixture, (dir: string) => string[]]> = 
   ['a misspelt manifest key', { manifest: { ...goodManifest, evaluator: undefined, evaluatr: 'evaluator.mjs' } }, () => ['evaluator: required (a string)', 'evaluatr: unknown key (did you mean "evaluator"?)']],
   ['a misspelt key in a parameter spec', { manifest: withSpace({ x: { type: 'float', mni: 0, max: 1 } }) }, () => ['params.space.x.min: required (a number)', 'params.space.x.mni: unknown key (did you mean "min"?)']],
   ['an unknown parameter type', { manifest: withSpace({ x: { type: 'double', min: 0, max: 1 } }) }, () => ['params.space.x.type: must be one of "float", "int", "categorical" (got "double")']],
+  ['a cascade whose last stage has a threshold and an earlier one none', { manifest: { ...goodManifest, cascade: [{ name: 'smoke', export: 'smoke' }, { name: 'smoke', export: 'evaluate', threshold: 1 }] } }, () => [
+    'cascade[0].threshold: required for every stage but the last (a variant below it stops there)',
+    'cascade[1].threshold: the last stage has no threshold (its result is the evaluation)',
+    'cascade[1].name: "smoke" is declared twice',
+  ]],
   ['a descriptor with 0 bins', { manifest: { ...goodManifest, descriptors: [{ name: 'x', min: 0, max: 1, bins: 0 }] } }, () => ['descriptors[0].bins: must be at least 1 (got 0)']],
   ['several folder problems, all reported at once', {
     manifest: { ...withSpace({ lr: { type: 'float', min: 0, max: 1, log: true } }), descriptors: [{ name: 'x', min: 1, max: 0, bins: 2 }, { name: 'x', min: 0, max: 1, bins: 2 }] },

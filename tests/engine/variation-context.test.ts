@@ -209,3 +209,21 @@ test('the context is deterministic: two builds are deep-equal', (t) => {
   t.is(first.parents.length, 2);
   t.is(first.elites.length, 3);
 });
+
+test('private metrics and artifacts never reach the context; a failure\'s captured output and a re-check do', (t) => {
+  const store = makeStore(t);
+  const secret = variant('secret\n', 13, seed);
+  const crashed = variant('crashed\n', 14, seed);
+  commit(store, 13, secret, {
+    ...ok(2, [0.5, 50], { visible: 1 }, { log: 'seen' }),
+    private: { metrics: { heldOutScore: 0.123 }, artifacts: { heldOutCase: 'input 42 -> wrong' } },
+    recheck: { samples: [2.5, 1.5], seeds: [1, 2], aggregate: 'mean', first: 2.5, value: 2, spread: 1, std: 0.5, failures: [] },
+  });
+  commit(store, 14, crashed, { status: 'failed', reason: 'out-of-memory', message: 'the isolate ran out of memory', durationMs: 5, seed: 1, artifacts: { output: 'allocating' } });
+  const context = buildContext(source(store, { limits: { ...limits, artifactChars: 500 } }), [secret, crashed], []);
+  const text = JSON.stringify(context);
+  for (const hidden of ['heldOutScore', '0.123', 'heldOutCase', 'input 42']) t.false(text.includes(hidden), `${hidden} leaked into the context`);
+  t.is(context.parents[0]!.evaluation, 'Fitness 2; descriptors speed=0.5, size=50; metrics visible=1. Re-checked with 1 fresh seed(s): first score 2.5, spread 1.');
+  t.is(context.parents[0]!.artifacts, 'log: seen');
+  t.deepEqual([context.parents[1]!.evaluation, context.parents[1]!.artifacts], ['Its evaluation failed (out-of-memory).', 'the isolate ran out of memory\noutput: allocating']);
+});
