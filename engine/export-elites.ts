@@ -10,16 +10,22 @@ export function elitesToJsonl(rows: EliteRow[], descriptors: DescriptorSpec[]): 
   return rows.map((r) => JSON.stringify({
     cell: r.cell, island: r.island, fitness: r.fitness,
     descriptors: Object.fromEntries(descriptors.map((d, i) => [d.name, r.descriptors[i]])),
-    metrics: r.metrics, variantId: r.variantId, parentIds: r.parentIds, operator: r.operator, iteration: r.iteration,
+    metrics: r.metrics, privateMetrics: r.privateMetrics, recheckSpread: r.recheckSpread, variantId: r.variantId, parentIds: r.parentIds, operator: r.operator, iteration: r.iteration,
   }) + '\n').join('');
 }
 
-/** RFC 4180 CSV with a header; metrics become metric_<name> columns (the union over elites, sorted). */
+/**
+ * RFC 4180 CSV with a header; metrics become metric_<name> columns and private metrics private_<name>
+ * columns (each the union over elites, sorted); recheck_spread is empty for an elite not re-checked.
+ */
 export function elitesToCsv(rows: EliteRow[], descriptors: DescriptorSpec[]): string {
   const metricNames = [...new Set(rows.flatMap((r) => Object.keys(r.metrics)))].sort();
-  const header = ['cell', 'island', 'fitness', ...descriptors.map((d) => `descriptor_${d.name}`), ...metricNames.map((m) => `metric_${m}`), 'variant_id', 'parent_ids', 'operator', 'iteration'];
+  const privateNames = [...new Set(rows.flatMap((r) => Object.keys(r.privateMetrics)))].sort();
+  const header = ['cell', 'island', 'fitness', ...descriptors.map((d) => `descriptor_${d.name}`), ...metricNames.map((m) => `metric_${m}`),
+    ...privateNames.map((m) => `private_${m}`), 'recheck_spread', 'variant_id', 'parent_ids', 'operator', 'iteration'];
   const lines = rows.map((r) => [
-    r.cell, r.island, r.fitness, ...r.descriptors, ...metricNames.map((m) => r.metrics[m] ?? ''), r.variantId, r.parentIds.join(' '), r.operator, r.iteration,
+    r.cell, r.island, r.fitness, ...r.descriptors, ...metricNames.map((m) => r.metrics[m] ?? ''), ...privateNames.map((m) => r.privateMetrics[m] ?? ''),
+    r.recheckSpread ?? '', r.variantId, r.parentIds.join(' '), r.operator, r.iteration,
   ].map(csvField).join(','));
   return [header.map(csvField).join(','), ...lines].join('\n') + '\n';
 }

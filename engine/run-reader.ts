@@ -17,6 +17,10 @@ export interface EliteRow {
   fitness: number;
   descriptors: number[];
   metrics: Record<string, number | string | boolean>;
+  /** Held-out metrics ({} when none): for people and exports, never for prompts. */
+  privateMetrics: Record<string, number | string | boolean>;
+  /** Spread (max - min) of the scores of a re-checked elite; null when it was not re-checked. */
+  recheckSpread: number | null;
   parentIds: string[];
   operator: string;
   iteration: number;
@@ -78,7 +82,8 @@ export class RunReader {
       const e = this.store.getEvaluation(c.variantId)?.evaluation;
       return {
         island: c.island, cell: c.cell, variantId: c.variantId, fitness: c.fitness, descriptors: c.descriptors,
-        metrics: e?.status === 'ok' ? e.metrics : {}, parentIds: v.lineage.parentIds, operator: v.lineage.operator, iteration: v.lineage.iteration,
+        metrics: e?.status === 'ok' ? e.metrics : {}, privateMetrics: e?.status === 'ok' ? e.private?.metrics ?? {} : {},
+        recheckSpread: e?.status === 'ok' ? e.recheck?.spread ?? null : null, parentIds: v.lineage.parentIds, operator: v.lineage.operator, iteration: v.lineage.iteration,
       };
     });
   }
