@@ -112,3 +112,18 @@ test('a worker that runs out of memory is replaced, the evaluation is recorded a
     await pool.close();
   }
 });
+
+test('an evaluator blocked outside JavaScript (Atomics.wait, a synchronous child process) still times out and the pool recovers', async (t) => {
+  const pool = await EvaluationPool.open({ evaluatorPath: fixture('hostile.mjs'), descriptors, workers: 2, timeoutMs: 400 });
+  try {
+    const blocked = await Promise.all([pool.evaluate(input({ mode: 'atomics-wait' })), pool.evaluate(input({ mode: 'sync-sleep' }))]);
+    t.deepEqual(blocked.map((e) => [e.status, e.status === 'ok' ? null : e.reason]), [['timeout', 'timeout'], ['timeout', 'timeout']]);
+    // Generous: the limit is 400 ms and `sleep 20` would take 20 s; the point is that nothing waited for it.
+    t.true(blocked.every((e) => e.durationMs < 10_000), `durations ${blocked.map((e) => e.durationMs)}`);
+    const after = await Promise.all([pool.evaluate(input({ mode: 'ok' })), pool.evaluate(input({ mode: 'ok' }))]);
+    t.deepEqual(after.map((e) => e.status), ['ok', 'ok']);
+    t.is(pool.stats().workersReplaced, 2);
+  } finally {
+    await pool.close();
+  }
+});
