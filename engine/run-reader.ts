@@ -36,6 +36,8 @@ export interface RunStatus {
   /** Distinct variants evaluated (each at most once). */
   evaluations: number;
   evaluationsByStatus: Record<string, number>;
+  /** Evaluations without a score, by reason (timeout, threw, out-of-memory, cascade, ...). */
+  evaluationsByReason: Record<string, number>;
   /** Children whose content matched an already evaluated variant and reused its evaluation. */
   cachedChildren: number;
   elapsedMs: number;
@@ -126,6 +128,7 @@ export class RunReader {
       iterations: this.store.committedIterations(),
       evaluations: Object.values(byStatus).reduce((a, b) => a + b, 0),
       evaluationsByStatus: byStatus,
+      evaluationsByReason: this.store.evaluationsByReason(),
       cachedChildren: this.store.cachedChildren(),
       elapsedMs: this.store.meta<number>('elapsedMs') ?? 0,
       archive: { ...combined.stats(), islands },

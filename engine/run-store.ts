@@ -309,6 +309,12 @@ export class RunStore {
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
+  /** Failed, timed-out and invalid evaluations by reason. */
+  evaluationsByReason(): Record<string, number> {
+    const rows = this.db.prepare('SELECT reason, count(*) AS n FROM evaluations WHERE status != \'ok\' GROUP BY reason ORDER BY n DESC, reason').all() as Array<{ reason: string; n: number }>;
+    return Object.fromEntries(rows.map((r) => [r.reason, r.n]));
+  }
+
   /** Children that reused a stored evaluation instead of evaluating again. */
   cachedChildren(): number {
     return this.db.prepare('SELECT count(*) FROM children WHERE cached = 1').pluck().get() as number;

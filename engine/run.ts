@@ -46,7 +46,7 @@ export interface RunResult {
   iterations: number;
   workers: number;
   /** This session's pool figures. */
-  pool: { evaluations: number; busyMs: number; wallMs: number; utilisation: number };
+  pool: { evaluations: number; busyMs: number; wallMs: number; utilisation: number; workersReplaced: number; outOfMemory: number; liveWorkers: number };
   /** This session's LLM figures, when the run has LLM operators. */
   llm?: GatewayStats;
   /** For a replay: whether the archive is the source run's, cell for cell. */
@@ -183,7 +183,10 @@ async function drive(store: RunStore, pool: EvaluationPool, problem: Problem, co
     const stats = pool.stats();
     return {
       db: store.path, stopReason, iterations, workers,
-      pool: { evaluations: stats.evaluations, busyMs: stats.busyMs, wallMs, utilisation: stats.busyMs / (wallMs * workers) },
+      pool: {
+        evaluations: stats.evaluations, busyMs: stats.busyMs, wallMs, utilisation: stats.busyMs / (wallMs * workers),
+        workersReplaced: stats.workersReplaced, outOfMemory: stats.outOfMemory, liveWorkers: pool.liveWorkers(),
+      },
       ...(gateway ? { llm: { ...gateway.stats } } : {}),
     };
   } finally {

@@ -103,6 +103,11 @@ export class EvaluationPool {
     return { ...this.counters, workerErrors: [...this.counters.workerErrors] };
   }
 
+  /** Worker threads alive now (Piscina starts a replacement as soon as one is terminated). */
+  liveWorkers(): number {
+    return this.piscina.threads.length;
+  }
+
   async evaluate(input: EvaluationInput): Promise<Evaluation> {
     await this.slot();
     if (this.closed) {

@@ -26,6 +26,7 @@ const gateways: Record<string, string> = {
   zod: 'engine/config-schema.ts',
   seedrandom: 'common/rng.ts',
   'tsx': 'fitness/evaluation-worker.ts',
+  'isolated-vm': 'fitness/sandbox/js-isolate.ts',
 };
 
 function sources(): string[] {

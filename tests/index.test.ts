@@ -27,3 +27,13 @@ test('the archive classes work on their own', (t) => {
   t.like(archive.add({ variantId: 'a', fitness: 1, descriptors: [0.35], iteration: 0 }), { status: 'new', cell: 3 });
   t.like(archive.add({ variantId: 'b', fitness: 2, descriptors: [0.31], iteration: 1 }), { status: 'improved', cell: 3, improvement: 1 });
 });
+
+test('the sandboxes are part of the library: a candidate runs in the isolate and a program in the subprocess sandbox', async (t) => {
+  const { runInIsolate, runSubprocess, isSandboxError } = await import('../index.js');
+  const r = await runInIsolate({ code: 'function twice(x) { return 2 * x; }', entry: 'twice', args: [21], cpuTimeMs: 500 });
+  t.is(r.value, 42);
+  const p = await runSubprocess({ command: 'sh', args: ['-c', 'echo "$1"', 'sh', 'hello'], timeoutMs: 5000 });
+  t.is(p.stdout, 'hello\n');
+  const error = await t.throwsAsync(runInIsolate({ code: 'function f() { for (;;) {} }', entry: 'f', cpuTimeMs: 100 }));
+  t.true(isSandboxError(error));
+});

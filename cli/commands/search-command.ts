@@ -108,6 +108,9 @@ function summarise(result: RunResult): void {
     say(`archive: ${s.archive.filledCells}/${s.archive.totalCells} cells filled (coverage ${(s.archive.coverage * 100).toFixed(1)}%), QD score ${s.archive.qdScore.toPrecision(5)}`);
     say(`this session: ${result.pool.evaluations} evaluations in ${(result.pool.wallMs / 1000).toFixed(1)} s ` +
       `(${(result.pool.evaluations / (result.pool.wallMs / 1000)).toFixed(1)}/s) on ${result.workers} workers, pool utilisation ${(result.pool.utilisation * 100).toFixed(0)}%`);
+    if (result.pool.workersReplaced > 0) {
+      say(`workers replaced after a timeout or a crash: ${result.pool.workersReplaced}${result.pool.outOfMemory > 0 ? ` (${result.pool.outOfMemory} out of memory)` : ''}; ${result.pool.liveWorkers} of ${result.workers} workers alive at the end`);
+    }
     if (result.llm !== undefined) {
       const u = s.llm;
       say(`LLM: ${u.calls} calls, ${u.tokensIn + u.tokensOut} tokens, $${u.cost.toFixed(4)} in all; this session ${result.llm.calls} sent, ${result.llm.reused} answered from stored answers, ` +

@@ -21,6 +21,8 @@ export function formatStatus(s: RunStatus): string {
   lines.push(`  iterations ${s.iterations} (budget: ${budget})`);
   const by = Object.entries(s.evaluationsByStatus).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   lines.push(`  evaluations ${s.evaluations} (${by}); ${s.cachedChildren} children reused a stored evaluation`);
+  const reasons = Object.entries(s.evaluationsByReason).map(([k, v]) => `${k} ${v}`).join(', ');
+  if (reasons) lines.push(`  without a score, by reason: ${reasons}`);
   const a = s.archive;
   lines.push(`archive: ${a.filledCells}/${a.totalCells} cells (coverage ${pct(a.coverage)}), QD score ${a.qdScore.toPrecision(6)} (offset ${a.qdOffset}), best ${a.bestFitness?.toPrecision(6) ?? '-'}, mean ${a.meanFitness?.toPrecision(6) ?? '-'}`);
   if (a.islands.length > 1) {

@@ -77,12 +77,12 @@ function readRuns(value: unknown): number[][] {
 
 const percent = (x: number): string => `${x.toFixed(2)}%`;
 
-export function evaluate(input: EvaluationInput): EvaluatorResult {
+export async function evaluate(input: EvaluationInput): Promise<EvaluatorResult> {
   const code = input.files[PROGRAM_FILE];
   if (code === undefined) {
     throw new Error(`the variant has no ${PROGRAM_FILE} (it has: ${Object.keys(input.files).join(', ') || 'no files'})`);
   }
-  const run = runProgram(code, { exports: ['priority'], harness, timeoutMs: TIME_LIMIT_MS, seed: input.seed });
+  const run = await runProgram(code, { entry: 'priority', harness, timeoutMs: TIME_LIMIT_MS, seed: input.seed });
   const runs = readRuns(run.value);
   // The host replays every choice: an illegal one (only possible if the harness was tampered
   // with) throws here, so the score always describes a legal online packing.

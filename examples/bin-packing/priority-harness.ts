@@ -10,8 +10,7 @@ import type { Instance } from './instances.js';
  * that tampers with built-ins can break its own run but cannot pack illegally.
  */
 export function priorityHarness(instances: readonly Instance[]): string {
-  return `function (exported) {
-  const priority = exported.priority;
+  return `function (priority) {
   if (typeof priority !== 'function') return { missing: true };
   const instances = ${JSON.stringify(instances)};
   const kind = (v) => v === undefined ? 'undefined' : v === null ? 'null' : typeof v === 'object' ? 'an object' : 'a ' + typeof v;

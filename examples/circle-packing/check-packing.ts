@@ -15,9 +15,9 @@ export const TOLERANCE = 1e-9;
  * Runs inside the sandbox (see program-sandbox.ts): calls pack() and turns its answer into plain
  * JSON, keeping what JSON would lose (NaN, Infinity, wrong types) as descriptions for readCircles.
  */
-export const PACK_HARNESS = `function (exported) {
-  if (typeof exported.pack !== 'function') return { missing: true };
-  const out = exported.pack();
+export const PACK_HARNESS = `function (pack) {
+  if (typeof pack !== 'function') return { missing: true };
+  const out = pack();
   const kind = (v) => v === undefined ? 'missing' : v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
   if (!Array.isArray(out)) return { type: kind(out) };
   if (out.length !== ${CIRCLE_COUNT}) return { length: out.length };

@@ -49,12 +49,12 @@ export function packingStats(circles: readonly Circle[]): PackingStats {
   };
 }
 
-export function evaluate(input: EvaluationInput): EvaluatorResult {
+export async function evaluate(input: EvaluationInput): Promise<EvaluatorResult> {
   const code = input.files[PROGRAM_FILE];
   if (code === undefined) {
     throw new Error(`the variant has no ${PROGRAM_FILE} (it has: ${Object.keys(input.files).join(', ') || 'no files'})`);
   }
-  const run = runProgram(code, { exports: ['pack'], harness: PACK_HARNESS, timeoutMs: TIME_LIMIT_MS, seed: input.seed });
+  const run = await runProgram(code, { entry: 'pack', harness: PACK_HARNESS, timeoutMs: TIME_LIMIT_MS, seed: input.seed });
   const circles = readCircles(run.value);
   checkPacking(circles);
   const stats = packingStats(circles);

@@ -13,7 +13,7 @@ const problemDir = fileURLToPath(new URL('../../examples/circle-packing/', impor
 const manifest = JSON.parse(readFileSync(`${problemDir}problem.json`, 'utf8')) as { description: string; descriptors: DescriptorSpec[] };
 const seedProgram = readFileSync(`${problemDir}seed/program.js`, 'utf8');
 
-function run(code: string, seed = 1): EvaluatorResult {
+function run(code: string, seed = 1): Promise<EvaluatorResult> {
   return evaluate({ variantId: 'test', files: { 'program.js': code }, params: {}, seed, iteration: 0, problemDir });
 }
 
@@ -31,8 +31,8 @@ function assertInRanges(t: import('ava').ExecutionContext, result: EvaluatorResu
   });
 }
 
-test('the seed packs 26 valid circles with a sum of radii around 2.24, well short of the best known 2.635', (t) => {
-  const result = run(seedProgram);
+test('the seed packs 26 valid circles with a sum of radii around 2.24, well short of the best known 2.635', async (t) => {
+  const result = await run(seedProgram);
   t.true(result.fitness > 2.2 && result.fitness < 2.3, `seed fitness ${result.fitness}`);
   t.is(result.metrics?.sumRadii, result.fitness);
   t.regex(result.artifacts?.summary ?? '', /^sum of radii 2\.24\d+ \(85\.\d\d% of the best known 2\.635\)/);
@@ -40,20 +40,20 @@ test('the seed packs 26 valid circles with a sum of radii around 2.24, well shor
   assertInRanges(t, result, 'seed');
 });
 
-test('the task statement quotes the seed score and the time limit the evaluator enforces', (t) => {
-  t.true(manifest.description.includes(`the seed scores ${run(seedProgram).fitness.toFixed(4)}`));
+test('the task statement quotes the seed score and the time limit the evaluator enforces', async (t) => {
+  t.true(manifest.description.includes(`the seed scores ${(await run(seedProgram)).fitness.toFixed(4)}`));
   t.true(manifest.description.includes(`${TIME_LIMIT_MS / 1000} seconds of CPU time`));
 });
 
-test('evaluate() returns identical output for the same program and seed', (t) => {
-  t.deepEqual(run(seedProgram, 3), run(seedProgram, 3));
-  t.deepEqual(run(seedProgram, 3), run(seedProgram, 4), 'the seed program uses no randomness');
+test('evaluate() returns identical output for the same program and seed', async (t) => {
+  t.deepEqual(await run(seedProgram, 3), await run(seedProgram, 3));
+  t.deepEqual(await run(seedProgram, 3), await run(seedProgram, 4), 'the seed program uses no randomness');
 });
 
-test('Math.random inside the program is seeded by the evaluation seed', (t) => {
+test('Math.random inside the program is seeded by the evaluation seed', async (t) => {
   const random = grid('0.01 + 0.05 * Math.random()');
-  t.deepEqual(run(random, 5), run(random, 5));
-  t.not(run(random, 5).fitness, run(random, 6).fitness);
+  t.deepEqual(await run(random, 5), await run(random, 5));
+  t.not((await run(random, 5)).fitness, (await run(random, 6)).fitness);
 });
 
 test('the seed marks one evolve block, with the fixed helpers after it', (t) => {
@@ -99,24 +99,24 @@ const rejected: Array<[string, string, RegExp]> = [
 ];
 
 for (const [what, code, message] of rejected) {
-  test(`evaluate() throws a precise message when ${what}`, (t) => {
-    t.throws(() => run(code), { message });
+  test(`evaluate() throws a precise message when ${what}`, async (t) => {
+    await t.throwsAsync(run(code), { message });
   });
 }
 
-test('evaluate() stops a program that never ends at the time limit and says so', (t) => {
+test('evaluate() stops a program that never ends at the time limit and says so', async (t) => {
   const started = Date.now();
-  t.throws(() => run('function pack() { for (;;) {} }'), { message: `program.js ran past the ${TIME_LIMIT_MS} ms time limit (an endless loop, or far too much work)` });
+  await t.throwsAsync(run('function pack() { for (;;) {} }'), { message: `program.js ran past the ${TIME_LIMIT_MS} ms CPU time limit (an endless loop, or far too much work)` });
   t.true(Date.now() - started < TIME_LIMIT_MS + 1500);
 });
 
-test('the time limit also covers promise callbacks the program leaves behind', (t) => {
+test('the time limit also covers promise callbacks the program leaves behind', async (t) => {
   const code = 'function pack() { Promise.resolve().then(() => { for (;;) {} }); return 1; }';
-  t.throws(() => runProgram(code, { exports: ['pack'], harness: 'function (e) { return e.pack(); }', timeoutMs: 100, seed: 0 }), { message: /ran past the 100 ms time limit/ });
+  await t.throwsAsync(runProgram(code, { entry: 'pack', harness: 'function (pack) { return pack(); }', timeoutMs: 100, seed: 0 }), { message: /ran past the 100 ms CPU time limit/ });
 });
 
-test('evaluate() names a variant without program.js', (t) => {
-  t.throws(() => evaluate({ variantId: 't', files: { 'main.js': '' }, params: {}, seed: 0, iteration: 0, problemDir }), { message: 'the variant has no program.js (it has: main.js)' });
+test('evaluate() names a variant without program.js', async (t) => {
+  await t.throwsAsync(evaluate({ variantId: 't', files: { 'main.js': '' }, params: {}, seed: 0, iteration: 0, problemDir }), { message: 'the variant has no program.js (it has: main.js)' });
 });
 
 test('violations() lists every broken constraint and tolerates round-off of 1e-9', (t) => {
@@ -129,23 +129,23 @@ test('violations() lists every broken constraint and tolerates round-off of 1e-9
   t.throws(() => checkPacking([{ x: 0.5, y: 0.5, r: 0.5 + 2e-9 }]), { message: /by 2.00e-9 .*\(and 3 more violations\)$/ });
 });
 
-test('what the program prints reaches the artifacts', (t) => {
+test('what the program prints reaches the artifacts', async (t) => {
   const code = `function pack() {\n  console.log('placing', { n: 26 });\n  return Array.from({ length: 26 }, (_, i) => ({ x: 0.02 + 0.037 * i, y: 0.5, r: 0.01 }));\n}\n`;
-  t.is(run(code).artifacts?.console, 'placing {"n":26}');
-  t.is(run(seedProgram).artifacts?.console, undefined);
+  t.is((await run(code)).artifacts?.console, 'placing {"n":26}');
+  t.is((await run(seedProgram)).artifacts?.console, undefined);
 });
 
-test('descriptors stay inside the declared ranges for packings of very different styles', (t) => {
+test('descriptors stay inside the declared ranges for packings of very different styles', async (t) => {
   const styles: Record<string, string> = {
     uniformGrid: grid('0.07'),
     oneLargeManyTiny: packing('i === 0 ? { x: 0.5, y: 0.5, r: 0.45 } : { x: 0.005 + 0.0396 * (i - 1), y: 0.005, r: 0.004 }'),
     allAgainstWalls: packing('{ x: 0.01 + 0.0392 * i, y: i % 2 ? 0.01 : 0.99, r: 0.01 }'),
   };
-  for (const [name, code] of Object.entries(styles)) assertInRanges(t, run(code), name);
-  t.is((run(styles.oneLargeManyTiny!).descriptors as number[])[0], 1, 'a coefficient of variation above 1 counts as 1');
-  t.true((run(styles.oneLargeManyTiny!).metrics?.radiusCv as number) > 1);
-  t.is((run(styles.allAgainstWalls!).descriptors as number[])[1], 1);
-  t.true((run(styles.uniformGrid!).descriptors as number[])[0]! < 1e-12, 'equal radii have no spread');
+  for (const [name, code] of Object.entries(styles)) assertInRanges(t, await run(code), name);
+  t.is(((await run(styles.oneLargeManyTiny!)).descriptors as number[])[0], 1, 'a coefficient of variation above 1 counts as 1');
+  t.true(((await run(styles.oneLargeManyTiny!)).metrics?.radiusCv as number) > 1);
+  t.is(((await run(styles.allAgainstWalls!)).descriptors as number[])[1], 1);
+  t.true(((await run(styles.uniformGrid!)).descriptors as number[])[0]! < 1e-12, 'equal radii have no spread');
 });
 
 /**
@@ -163,17 +163,17 @@ function replaceAt(code: string, literal: { at: number; text: string }, value: n
   return code.slice(0, literal.at) + String(value) + code.slice(literal.at + literal.text.length);
 }
 
-test('moving any constant of the evolve block by 10% keeps the packing valid, and some moves score higher', (t) => {
+test('moving any constant of the evolve block by 10% keeps the packing valid, and some moves score higher', async (t) => {
   const literals = evolveLiterals(seedProgram);
   t.true(literals.length >= 10, `${literals.length} literals`);
-  const base = run(seedProgram).fitness;
+  const base = (await run(seedProgram)).fitness;
   let better = 0;
   for (const { at, text } of literals.filter((l) => Number(l.text) !== 0)) {
     for (const factor of [0.9, 1.1]) {
       const code = replaceAt(seedProgram, { at, text }, Number(text) * factor);
       const label = `${text} x ${factor} at offset ${at}`;
       let score = Number.NaN;
-      t.notThrows(() => { score = run(code).fitness; }, label);
+      await t.notThrowsAsync(async () => { score = (await run(code)).fitness; }, label);
       t.true(score > 1.5, `${label}: ${score}`);
       if (score > base + 1e-9) better++;
     }
@@ -181,14 +181,14 @@ test('moving any constant of the evolve block by 10% keeps the packing valid, an
   t.true(better >= 3, `${better} perturbations beat the seed`);
 });
 
-test('stepping any integer literal of the evolve block by ±1 or ±2, as the loopback LLM stand-in does, keeps the packing valid', (t) => {
+test('stepping any integer literal of the evolve block by ±1 or ±2, as the loopback LLM stand-in does, keeps the packing valid', async (t) => {
   const integers = evolveLiterals(seedProgram).filter((l) => /^\d+$/.test(l.text));
   t.true(integers.length >= 10, `${integers.length} integer literals`);
   for (const literal of integers) {
     for (const step of [-2, -1, 1, 2]) {
       const value = Number(literal.text) + step;
       if (value < 0) continue;
-      t.notThrows(() => run(replaceAt(seedProgram, literal, value)), `${literal.text} -> ${value} at offset ${literal.at}`);
+      await t.notThrowsAsync(run(replaceAt(seedProgram, literal, value)), `${literal.text} -> ${value} at offset ${literal.at}`);
     }
   }
 });

@@ -1,0 +1,324 @@
+// Runs an untrusted JavaScript candidate in its own V8 isolate (isolated-vm) under memory, CPU-time and wall-clock limits, with data copied in and out.
+import ivm from 'isolated-vm';
+import { performance } from 'node:perf_hooks';
+import { SandboxError } from './sandbox-error.js';
+import { IDENTIFIER, NON_JSON_TAG, PRELUDE, RESERVED, wrapCandidate, type RunnerRecord } from './js-isolate-prelude.js';
+import { describeCompileError, limitsOf, type Limits } from './js-isolate-limits.js';
+
+/**
+ * One call of a candidate's function. Everything the isolate receives is copied in; nothing of
+ * the host is reachable from it but the `grants`.
+ */
+export interface IsolateOptions {
+  /**
+   * The candidate: a script, run in strict mode, whose top-level declarations are private to it;
+   * `entry` names the one handed out. Its context holds the JavaScript built-ins only (no require
+   * or import, process, file system, network, environment variables or timers), minus every clock
+   * (Date, Intl), eval and the Function constructors (EvalError), WebAssembly, WeakRef,
+   * FinalizationRegistry and Atomics.wait; console output is captured. See js-isolate-prelude.ts.
+   */
+  code: string;
+  /** Names the candidate in messages and stack lines; default 'program.js'. */
+  filename?: string;
+  /** The top-level function to call (a plain identifier; a const holding a function counts too). */
+  entry: string;
+  /** Arguments for the entry (or the harness), copied in by the structured clone algorithm. */
+  args?: unknown[];
+  /**
+   * Source of a trusted function expression `function (entry, ...args) { ... }` called instead of
+   * the entry, in the same context, with the candidate's entry function (undefined when it defines
+   * none, for the harness to report) and the args; its return value is the result. Use it to call
+   * the candidate many times or to reshape its output inside the isolate: every host-isolate call
+   * costs a copy. It runs after the candidate's code, which may have replaced built-ins it uses, so
+   * the host must still check what it returns.
+   */
+  harness?: string;
+  /** Heap limit of the isolate in MB (isolated-vm's memoryLimit, at least 8); default 64. */
+  memoryMb?: number;
+  /**
+   * CPU time the isolate may spend on compiling, loading and the call, promise callbacks
+   * included (isolated-vm's isolate.cpuTime). Enforced from outside: a host timer disposes the
+   * isolate, which stops any JavaScript, `while (true) {}` included. The host's event loop checks
+   * it, so a busy host thread lets a candidate overshoot by as long as it is busy.
+   */
+  cpuTimeMs: number;
+  /**
+   * Wall-clock limit over the same span, for a candidate that waits (a promise that never
+   * settles) or a host grant that is slow; default 4 x cpuTimeMs + 1000.
+   */
+  wallTimeMs?: number;
+  /**
+   * Cap on the result, as the UTF-8 length of its JSON text (NaN, Infinity and undefined array
+   * entries count as short tags); default 1 MiB. Checked while encoding inside the isolate and
+   * again on the host. A larger result is an `output-too-large` failure.
+   */
+  maxResultBytes?: number;
+  /**
+   * Console output kept, in UTF-8 bytes; default 16 KiB. Printing past it is not a failure (it is
+   * stored inside the isolate, costs only CPU time, which is limited); the rest is dropped and a
+   * last line says so.
+   */
+  maxConsoleBytes?: number;
+  /** Seeds the context's Math.random (mulberry32); default 0, so every run is reproducible. */
+  seed?: number;
+  /**
+   * Host functions the problem grants, as globals of these names. They run synchronously on the
+   * host thread; arguments and the return value are copied (a function or symbol among them throws
+   * inside the isolate). Time spent in them counts against the wall-clock limit, not the CPU limit.
+   */
+  grants?: Record<string, (...args: any[]) => unknown>;
+  /**
+   * Use a new isolate for this call and dispose it after, instead of this thread's reusable one.
+   * Costs the creation of an isolate (see bench/isolate-overhead.ts); the reusable isolate already
+   * gives each call a fresh context, so this only matters when not even the heap may be shared.
+   */
+  freshIsolate?: boolean;
+}
+
+export interface IsolateResult {
+  /** The result, copied out through JSON (NaN, ±Infinity and undefined survive; typed arrays arrive as arrays). */
+  value: unknown;
+  /** What the candidate printed, one line per console call, cut to maxConsoleBytes. */
+  console: string;
+  /** CPU time the isolate spent on this call, in ms. */
+  cpuMs: number;
+  /** Wall-clock time of this call, isolate creation included, in ms. */
+  wallMs: number;
+}
+
+/** An isolate this thread may reuse, and the harness scripts compiled for it. */
+interface Lease {
+  isolate: ivm.Isolate;
+  memoryMb: number;
+  fresh: boolean;
+  /** PRELUDE, compiled on first use. */
+  prelude?: ivm.Script;
+  harnesses: Map<string, ivm.Script>;
+}
+
+/** One idle isolate per memory limit, per thread (module state is per worker thread). */
+const idle = new Map<number, Lease>();
+/** Harness scripts kept per isolate; more distinct harnesses than this start the cache over. */
+const MAX_HARNESSES = 8;
+/** A reusable isolate whose heap is fuller than this share of its limit after a call is disposed. */
+const REUSE_HEAP_SHARE = 0.5;
+
+/**
+ * V8 cannot always stay inside an isolate's heap limit: one allocation larger than the room left
+ * (a Map, Set or array doubling past the limit) is fatal to the whole process, not just the
+ * isolate. isolated-vm then calls this; the isolate's thread is wedged for good and a worker that
+ * owns it can no longer exit, so, as isolated-vm asks, the process stops here with a reason
+ * instead of hanging or dying without one. (A handler that carried on would leave the thread
+ * stuck and make worker.terminate() and process exit hang: tried and measured.)
+ */
+function catastrophic(message: string): void {
+  const why = /memory/i.test(message)
+    ? 'a candidate made an allocation larger than its isolate could take in one step (a Map, Set or array growing past the memory limit at once)'
+    : 'V8 lost control of an isolate';
+  process.stderr.write(`\nouroboros: the JavaScript sandbox reports "${message}": ${why}. ` +
+    'V8 cannot recover from this inside the process, so the process stops now (isolated-vm requires it).\n');
+  process.abort();
+}
+
+function acquire(memoryMb: number, fresh: boolean): Lease {
+  const kept = fresh ? undefined : idle.get(memoryMb);
+  if (kept !== undefined) {
+    idle.delete(memoryMb);
+    if (!kept.isolate.isDisposed) return kept;
+  }
+  const isolate = new ivm.Isolate({ memoryLimit: memoryMb, onCatastrophicError: catastrophic });
+  return { isolate, memoryMb, fresh, harnesses: new Map() };
+}
+
+/** Keeps the isolate for the next call when it is healthy, reusable and the slot is free; else disposes it. */
+function giveBack(lease: Lease): void {
+  const { isolate } = lease;
+  if (isolate.isDisposed) return;
+  if (!lease.fresh && !idle.has(lease.memoryMb)) {
+    const heap = isolate.getHeapStatisticsSync();
+    if (heap.used_heap_size + heap.externally_allocated_size <= REUSE_HEAP_SHARE * lease.memoryMb * 2 ** 20) {
+      idle.set(lease.memoryMb, lease);
+      return;
+    }
+  }
+  isolate.dispose();
+}
+
+/** Disposes this thread's idle isolates (they are also freed when the thread exits). */
+export function disposeIdleIsolates(): void {
+  for (const lease of idle.values()) if (!lease.isolate.isDisposed) lease.isolate.dispose();
+  idle.clear();
+}
+
+/**
+ * Stops the isolate from outside once it has used its CPU time or its wall-clock time. The timer
+ * sleeps for the CPU time still allowed (CPU time never runs ahead of wall time), so a busy
+ * candidate costs a few wake-ups, not a poll.
+ */
+function watch(isolate: ivm.Isolate, limits: Limits, onKill: (why: 'cpu' | 'wall') => void): { cpuMs: () => number; stop: () => void } {
+  const cpuStart = isolate.cpuTime;
+  const wallStart = performance.now();
+  const cpuMs = (): number => (isolate.isDisposed ? Number.NaN : Number(isolate.cpuTime - cpuStart) / 1e6);
+  let timer: NodeJS.Timeout;
+  const check = (): void => {
+    if (isolate.isDisposed) return;
+    const cpu = cpuMs();
+    const wall = performance.now() - wallStart;
+    if (cpu >= limits.cpuTimeMs) return onKill('cpu');
+    if (wall >= limits.wallTimeMs) return onKill('wall');
+    timer = setTimeout(check, Math.max(1, Math.min(limits.cpuTimeMs - cpu, limits.wallTimeMs - wall)));
+  };
+  timer = setTimeout(check, Math.min(limits.cpuTimeMs, limits.wallTimeMs));
+  return { cpuMs, stop: () => clearTimeout(timer) };
+}
+
+async function harnessScript(lease: Lease, source: string): Promise<ivm.Script> {
+  let script = lease.harnesses.get(source);
+  if (script === undefined) {
+    try {
+      script = await lease.isolate.compileScript(`(${source})`, { filename: 'harness.js' });
+    } catch (error) {
+      if (lease.isolate.isDisposed) throw error;
+      throw new TypeError(`the harness does not parse: ${(error as Error).message}`);
+    }
+    if (lease.harnesses.size >= MAX_HARNESSES) {
+      for (const s of lease.harnesses.values()) s.release();
+      lease.harnesses.clear();
+    }
+    lease.harnesses.set(source, script);
+  }
+  return script;
+}
+
+/**
+ * Runs `options.entry` of `options.code` in a fresh context of a V8 isolate and returns its
+ * result, copied out. The isolate is this thread's reusable one unless `freshIsolate`; it is
+ * disposed after a time limit, an out-of-memory, or a call that left its heap half full.
+ * Throws SandboxError when the candidate did not give a result: `syntax` (with the line),
+ * `threw` (described inside the isolate: `Name: message (program.js line N)`, or what a non-Error
+ * value was), `time-limit` (CPU or wall clock), `out-of-memory`, `output-too-large`, `no-result`
+ * (no such function, or a result that cannot be copied out: a function, a symbol, a bigint, a
+ * Map...), `crashed` (the isolate failed for another reason). Throws TypeError for bad options.
+ */
+export async function runInIsolate(options: IsolateOptions): Promise<IsolateResult> {
+  const limits = limitsOf(options);
+  const { filename } = limits;
+  const grants = Object.entries(options.grants ?? {});
+  const bad = [options.entry, ...grants.map(([name]) => name)].find((name) => !IDENTIFIER.test(name) || RESERVED.has(name));
+  if (bad !== undefined) throw new TypeError(`runInIsolate: ${JSON.stringify(bad)} is not a plain identifier`);
+  // Copying the arguments first turns an uncloneable one into the caller's TypeError, before any isolate work.
+  const args = new ivm.ExternalCopy(options.args ?? []);
+  const started = performance.now();
+  const lease = acquire(limits.memoryMb, options.freshIsolate === true);
+  const { isolate } = lease;
+  let killed: 'cpu' | 'wall' | undefined;
+  const watchdog = watch(isolate, limits, (why) => {
+    killed = why;
+    isolate.dispose();
+  });
+  let context: ivm.Context | undefined;
+  const references: Array<{ release(): void }> = [];
+  let record: RunnerRecord;
+  let cpuMs = Number.NaN;
+  try {
+    context = await isolate.createContext();
+    lease.prelude ??= await isolate.compileScript(PRELUDE, { filename: 'prelude.js' });
+    const runner = await lease.prelude.run(context, { reference: true });
+    references.push(runner);
+    let script: ivm.Script;
+    try {
+      script = await isolate.compileScript(wrapCandidate(options.code, options.entry), { filename, lineOffset: -1 });
+    } catch (error) {
+      if (isolate.isDisposed) throw error;
+      throw new SandboxError('syntax', describeCompileError(error, filename, options.code));
+    }
+    const loader = await script.run(context, { reference: true }).finally(() => script.release());
+    references.push(loader);
+    let harness: ivm.Reference | undefined;
+    if (options.harness !== undefined) {
+      harness = await (await harnessScript(lease, options.harness)).run(context, { reference: true });
+      references.push(harness);
+    }
+    const callbacks = grants.map(([, fn]) => new ivm.Callback(fn));
+    const names = grants.map(([name]) => name).join(',');
+    record = await runner.apply(undefined, [
+      loader.derefInto(), harness?.derefInto(), args.copyInto(), limits.maxResultBytes, limits.seed, limits.maxConsoleBytes, filename, names, ...callbacks,
+    ], { result: { promise: true, copy: true } }) as RunnerRecord;
+    cpuMs = watchdog.cpuMs();
+  } catch (error) {
+    throw stopped(error, killed, isolate, limits);
+  } finally {
+    watchdog.stop();
+    for (const reference of references) reference.release();
+    args.release();
+    context?.release();
+    giveBack(lease);
+  }
+  return outcome(record, options.entry, limits, cpuMs, performance.now() - started);
+}
+
+/** Why the run ended without a record: a limit, the heap, or (never expected) isolated-vm itself. */
+function stopped(error: unknown, killed: 'cpu' | 'wall' | undefined, isolate: ivm.Isolate, limits: Limits): Error {
+  const { filename } = limits;
+  if (killed === 'cpu') {
+    return new SandboxError('time-limit', `${filename} ran past the ${limits.cpuTimeMs} ms CPU time limit (an endless loop, or far too much work)`);
+  }
+  if (killed === 'wall') {
+    return new SandboxError('time-limit', `${filename} did not finish within the ${limits.wallTimeMs} ms wall-clock limit (is it waiting on a promise that never settles?)`);
+  }
+  // Ours: a syntax failure, or the TypeError for a harness that does not parse.
+  if (error instanceof SandboxError || error instanceof TypeError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  if (isolate.isDisposed && /memory limit/.test(message)) {
+    return new SandboxError('out-of-memory', `${filename} ran out of memory: it reached the isolate's ${limits.memoryMb} MB heap limit`);
+  }
+  return new SandboxError('crashed', `the isolate running ${filename} failed: ${message}`);
+}
+
+/** The record turned into the result, or into the SandboxError it stands for; every field is checked, since it comes from the isolate. */
+function outcome(record: RunnerRecord, entry: string, limits: Limits, cpuMs: number, wallMs: number): IsolateResult {
+  const { filename } = limits;
+  const text = typeof record?.text === 'string' ? record.text : '';
+  const printed = clipBytes(typeof record?.console === 'string' ? record.console : '', limits.maxConsoleBytes);
+  const console = printed.cut || record?.cut === true ? `${printed.text}[console output cut at ${limits.maxConsoleBytes} bytes]\n` : printed.text;
+  switch (record?.kind) {
+    case 'ok': break;
+    case 'threw': throw new SandboxError('threw', `${filename} failed: ${text}`, console);
+    case 'no-entry': throw new SandboxError('no-result', `${filename} defines no function ${entry}()`, console);
+    case 'no-result': throw new SandboxError('no-result', `${filename}: the result cannot be copied out of the isolate: ${text}`, console);
+    case 'too-large': throw tooLarge(filename, limits.maxResultBytes, Number(text), console);
+    default: throw new SandboxError('crashed', `the isolate running ${filename} returned no record`, console);
+  }
+  const json = typeof record.json === 'string' ? record.json : '';
+  const bytes = Buffer.byteLength(json, 'utf8');
+  if (bytes > limits.maxResultBytes) throw tooLarge(filename, limits.maxResultBytes, bytes, console);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json, revive);
+  } catch {
+    throw new SandboxError('crashed', `the isolate running ${filename} returned a result that is not JSON`, console);
+  }
+  return { value: Array.isArray(parsed) ? parsed[0] : undefined, console, cpuMs, wallMs };
+}
+
+function tooLarge(filename: string, max: number, atLeast: number, console: string): SandboxError {
+  return new SandboxError('output-too-large', `${filename} returned a result of at least ${atLeast} bytes of JSON, over the ${max}-byte limit`, console);
+}
+
+const NON_JSON: Record<string, unknown> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY, undefined };
+
+/** JSON.parse reviver undoing the runner's tags (see NON_JSON_TAG). */
+function revive(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const keys = Object.keys(value);
+  if (keys.length !== 1 || keys[0] !== NON_JSON_TAG) return value;
+  const tag = (value as Record<string, unknown>)[NON_JSON_TAG];
+  return typeof tag === 'string' && Object.hasOwn(NON_JSON, tag) ? NON_JSON[tag] : value;
+}
+
+/** `text` cut to at most `max` UTF-8 bytes, at a character boundary. */
+function clipBytes(text: string, max: number): { text: string; cut: boolean } {
+  if (Buffer.byteLength(text, 'utf8') <= max) return { text, cut: false };
+  const bytes = Buffer.from(text, 'utf8').subarray(0, max);
+  return { text: new TextDecoder('utf-8', { fatal: false }).decode(bytes).replace(/\uFFFD$/, ''), cut: true };
+}

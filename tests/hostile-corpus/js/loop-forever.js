@@ -1,0 +1,4 @@
+// Never returns.
+function summarize(values) {
+  for (;;) { values = values.concat([]); }
+}

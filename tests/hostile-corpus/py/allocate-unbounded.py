@@ -1,0 +1,4 @@
+# Allocates until something stops it.
+hoard = []
+while True:
+    hoard.append(bytearray(16 * 1024 * 1024))

@@ -1,0 +1,5 @@
+# Writes without end.
+import sys
+chunk = "x" * 65536
+while True:
+    sys.stdout.write(chunk)
