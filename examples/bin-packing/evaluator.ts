@@ -3,7 +3,7 @@ import type { EvaluationInput, EvaluatorResult } from '../../fitness/evaluator.j
 import { INSTANCES, lowerBound, type Instance } from './instances.js';
 import { bestFit, firstFit, packOnline, type ChooseBin } from './online-packing.js';
 import { priorityHarness } from './priority-harness.js';
-import { runProgram } from './program-sandbox.js';
+import { runProgram } from '../shared/program-sandbox.js';
 
 /** The variant's one file. */
 export const PROGRAM_FILE = 'program.js';

@@ -1,4 +1,5 @@
 // The fixed test instances: five streams of 500 items, sizes uniform in [20, 100], bins of capacity 150 (OR-Library "u" style).
+import { mulberry32 } from '../shared/prng.js';
 
 export interface Instance {
   capacity: number;
@@ -16,18 +17,6 @@ export const MAX_ITEM = 100;
  * streams, so fitness values compare across a whole run and across runs.
  */
 const INSTANCE_SEED = 20231214;
-
-/** mulberry32: a 32-bit PRNG, here only to make the fixed instances reproducible. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeInstances(): Instance[] {
   const rand = mulberry32(INSTANCE_SEED);

@@ -12,7 +12,7 @@ export const CIRCLE_COUNT = 26;
 export const TOLERANCE = 1e-9;
 
 /**
- * Runs inside the sandbox (see program-sandbox.ts): calls pack() and turns its answer into plain
+ * Runs inside the sandbox (see ../shared/program-sandbox.ts): calls pack() and turns its answer into plain
  * JSON, keeping what JSON would lose (NaN, Infinity, wrong types) as descriptions for readCircles.
  */
 export const PACK_HARNESS = `function (pack) {

@@ -1,7 +1,7 @@
 // The circle-packing evaluator: runs a variant's pack(), checks its 26 circles in the unit square and scores the sum of radii.
 import type { EvaluationInput, EvaluatorResult } from '../../fitness/evaluator.js';
 import { CIRCLE_COUNT, PACK_HARNESS, checkPacking, readCircles, type Circle } from './check-packing.js';
-import { runProgram } from './program-sandbox.js';
+import { runProgram } from '../shared/program-sandbox.js';
 
 /** The variant's one file. */
 export const PROGRAM_FILE = 'program.js';

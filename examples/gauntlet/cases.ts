@@ -1,4 +1,5 @@
 // The gauntlet's test cases: seeded lists of numbers, the reference summary, and how an answer is judged.
+import { mulberry32 } from '../shared/prng.js';
 
 export interface Summary {
   count: number;
@@ -6,17 +7,6 @@ export interface Summary {
   max: number | null;
   mean: number | null;
   median: number | null;
-}
-
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -1,5 +1,5 @@
 // The quickstart data set: two interleaved spirals plus distractor features, generated in memory from a fixed seed.
-import { gaussian, mulberry32 } from './prng.js';
+import { gaussian, mulberry32 } from '../shared/prng.js';
 
 /** Rows are stored flat (row-major) so the training loop never allocates. */
 export interface Split {

@@ -4,7 +4,7 @@ import { makeDataset, takePrefix } from './dataset.js';
 import { transformFeatures } from './features.js';
 import { Mlp } from './mlp.js';
 import { readConfig } from './params.js';
-import { mulberry32 } from './prng.js';
+import { mulberry32 } from '../shared/prng.js';
 
 /** Forward plus backward pass costs about 6 FLOPs per parameter per example (2 forward, 4 backward). */
 const FLOPS_PER_PARAM_EXAMPLE = 6;

@@ -1,6 +1,6 @@
 // A from-scratch multi-layer perceptron for binary classification, trained by mini-batch SGD with momentum and L2 decay.
 import type { Split } from './dataset.js';
-import { gaussian, shuffleInPlace, type Uniform } from './prng.js';
+import { gaussian, shuffleInPlace, type Uniform } from '../shared/prng.js';
 
 export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];

@@ -7,7 +7,7 @@ import { loadProblem } from '../../engine/problem.js';
 import type { EvaluatorResult } from '../../fitness/evaluator.js';
 import { checkPacking, violations } from '../../examples/circle-packing/check-packing.js';
 import { TIME_LIMIT_MS, evaluate } from '../../examples/circle-packing/evaluator.js';
-import { runProgram } from '../../examples/circle-packing/program-sandbox.js';
+import { runProgram } from '../../examples/shared/program-sandbox.js';
 
 const problemDir = fileURLToPath(new URL('../../examples/circle-packing/', import.meta.url));
 const manifest = JSON.parse(readFileSync(`${problemDir}problem.json`, 'utf8')) as { description: string; descriptors: DescriptorSpec[] };

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { runInIsolate, type IsolateOptions } from '../../../fitness/sandbox/js-isolate.js';
 import { isSandboxError, type SandboxReason } from '../../../fitness/sandbox/sandbox-error.js';
-import { mulberry32 } from '../../../examples/quickstart/prng.js';
+import { mulberry32 } from '../../../examples/shared/prng.js';
 
 const modulePath = fileURLToPath(new URL('../../../fitness/sandbox/js-isolate.ts', import.meta.url));
 

@@ -1,4 +1,4 @@
-// Runs a variant's program.js in a V8 isolate (fitness/sandbox/js-isolate.ts) under a CPU time limit; a harness inside it drives the program and only plain data comes back.
+// Shared by the examples that evolve a program.js: runs it in a V8 isolate (fitness/sandbox/js-isolate.ts) under a CPU time limit; a harness inside it drives the program and only plain data comes back.
 import { runInIsolate } from '../../fitness/sandbox/js-isolate.js';
 
 export interface SandboxOptions {
