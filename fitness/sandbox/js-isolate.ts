@@ -1,7 +1,9 @@
 // Runs an untrusted JavaScript candidate in its own V8 isolate (isolated-vm) under memory, CPU-time and wall-clock limits, with data copied in and out.
 import ivm from 'isolated-vm';
+import { writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { SandboxError } from './sandbox-error.js';
+import { runInHostProcess } from './js-isolate-host.js';
 import { IDENTIFIER, NON_JSON_TAG, PRELUDE, RESERVED, wrapCandidate, type RunnerRecord } from './js-isolate-prelude.js';
 import { describeCompileError, limitsOf, type Limits } from './js-isolate-limits.js';
 
@@ -63,7 +65,8 @@ export interface IsolateOptions {
   seed?: number;
   /**
    * Host functions the problem grants, as globals of these names. They run synchronously on the
-   * host thread; arguments and the return value are copied (a function or symbol among them throws
+   * calling thread (with `host: 'process'`, the isolate host asks for each call over a pipe and
+   * waits); arguments and the return value are copied (a function or symbol among them throws
    * inside the isolate). Time spent in them counts against the wall-clock limit, not the CPU limit.
    */
   grants?: Record<string, (...args: any[]) => unknown>;
@@ -73,6 +76,17 @@ export interface IsolateOptions {
    * gives each call a fresh context, so this only matters when not even the heap may be shared.
    */
   freshIsolate?: boolean;
+  /**
+   * Where the isolate lives. `'process'` (the default): in this thread's isolate host, a child
+   * process started on first use and kept (js-isolate-host.ts). V8 cannot survive some allocations
+   * inside an isolate (one array, Map or Set growing past the heap limit at once) and aborts the
+   * whole process: here that process is the host, so the call fails with `out-of-memory` and the
+   * next call starts a new host. Costs a round trip over IPC per call, and the arguments, result and
+   * grant calls are copied once more (see bench/isolate-overhead.ts). `'thread'`: in the calling
+   * thread, a little faster, but such an allocation aborts the calling process: the search, every
+   * worker and the run. Use it only for code that is trusted not to try.
+   */
+  host?: 'process' | 'thread';
 }
 
 export interface IsolateResult {
@@ -82,7 +96,7 @@ export interface IsolateResult {
   console: string;
   /** CPU time the isolate spent on this call, in ms. */
   cpuMs: number;
-  /** Wall-clock time of this call, isolate creation included, in ms. */
+  /** Wall-clock time of this call as the caller saw it, isolate (and isolate host) creation included, in ms. */
   wallMs: number;
 }
 
@@ -103,20 +117,31 @@ const MAX_HARNESSES = 8;
 /** A reusable isolate whose heap is fuller than this share of its limit after a call is disposed. */
 const REUSE_HEAP_SHARE = 0.5;
 
+/** Set in the isolate host process (js-isolate-child.ts). */
+let isolateHost = false;
+
+/** Called once by the isolate host: a catastrophic error then ends it by SIGKILL (see catastrophic()). */
+export function markIsolateHostProcess(): void {
+  isolateHost = true;
+}
+
 /**
  * V8 cannot always stay inside an isolate's heap limit: one allocation larger than the room left
  * (a Map, Set or array doubling past the limit) is fatal to the whole process, not just the
  * isolate. isolated-vm then calls this; the isolate's thread is wedged for good and a worker that
- * owns it can no longer exit, so, as isolated-vm asks, the process stops here with a reason
- * instead of hanging or dying without one. (A handler that carried on would leave the thread
- * stuck and make worker.terminate() and process exit hang: tried and measured.)
+ * owns it can no longer exit, so, as isolated-vm asks, the process stops here with a reason, on one
+ * line of stderr, instead of hanging or dying without one. (A handler that carried on would leave
+ * the thread stuck and make worker.terminate() and process exit hang: tried and measured.) The
+ * isolate host ends by SIGKILL rather than abort(), which could write a core file of its heaps into
+ * the run's directory; the calling thread reads the reason from this line (js-isolate-host.ts).
  */
 function catastrophic(message: string): void {
   const why = /memory/i.test(message)
     ? 'a candidate made an allocation larger than its isolate could take in one step (a Map, Set or array growing past the memory limit at once)'
     : 'V8 lost control of an isolate';
-  process.stderr.write(`\nouroboros: the JavaScript sandbox reports "${message}": ${why}. ` +
-    'V8 cannot recover from this inside the process, so the process stops now (isolated-vm requires it).\n');
+  const ending = isolateHost ? 'so the isolate host stops now and the calling thread records the call as failed' : 'so the process stops now (isolated-vm requires it)';
+  writeSync(2, `\nouroboros: the JavaScript sandbox reports "${message}": ${why}. V8 cannot recover from this inside the process, ${ending}.\n`);
+  if (isolateHost) process.kill(process.pid, 'SIGKILL');
   process.abort();
 }
 
@@ -192,20 +217,31 @@ async function harnessScript(lease: Lease, source: string): Promise<ivm.Script> 
 
 /**
  * Runs `options.entry` of `options.code` in a fresh context of a V8 isolate and returns its
- * result, copied out. The isolate is this thread's reusable one unless `freshIsolate`; it is
- * disposed after a time limit, an out-of-memory, or a call that left its heap half full.
+ * result, copied out. The isolate lives in this thread's isolate host process unless `host` is
+ * 'thread'; it is the reusable one unless `freshIsolate`, and is disposed after a time limit, an
+ * out-of-memory, or a call that left its heap half full.
  * Throws SandboxError when the candidate did not give a result: `syntax` (with the line),
  * `threw` (described inside the isolate: `Name: message (program.js line N)`, or what a non-Error
- * value was), `time-limit` (CPU or wall clock), `out-of-memory`, `output-too-large`, `no-result`
- * (no such function, or a result that cannot be copied out: a function, a symbol, a bigint, a
- * Map...), `crashed` (the isolate failed for another reason). Throws TypeError for bad options.
+ * value was), `time-limit` (CPU or wall clock), `out-of-memory` (the heap limit, or an allocation
+ * that stopped the isolate host), `output-too-large`, `no-result` (no such function, or a result
+ * that cannot be copied out: a function, a symbol, a bigint, a Map...), `crashed` (the isolate or
+ * its host failed for another reason). Throws TypeError for bad options and uncloneable args.
  */
 export async function runInIsolate(options: IsolateOptions): Promise<IsolateResult> {
   const limits = limitsOf(options);
+  const names = [options.entry, ...Object.keys(options.grants ?? {})];
+  const bad = names.find((name) => typeof name !== 'string' || !IDENTIFIER.test(name) || RESERVED.has(name));
+  if (bad !== undefined) throw new TypeError(`runInIsolate: ${JSON.stringify(bad)} is not a plain identifier`);
+  const host = options.host ?? 'process';
+  if (host === 'process') return runInHostProcess(options, limits);
+  if (host !== 'thread') throw new TypeError(`runInIsolate: host must be 'process' or 'thread' (got ${JSON.stringify(host)})`);
+  return runInThread(options, limits);
+}
+
+/** The call in this thread's own isolate. */
+async function runInThread(options: IsolateOptions, limits: Limits): Promise<IsolateResult> {
   const { filename } = limits;
   const grants = Object.entries(options.grants ?? {});
-  const bad = [options.entry, ...grants.map(([name]) => name)].find((name) => !IDENTIFIER.test(name) || RESERVED.has(name));
-  if (bad !== undefined) throw new TypeError(`runInIsolate: ${JSON.stringify(bad)} is not a plain identifier`);
   // Copying the arguments first turns an uncloneable one into the caller's TypeError, before any isolate work.
   const args = new ivm.ExternalCopy(options.args ?? []);
   const started = performance.now();
