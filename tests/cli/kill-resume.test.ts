@@ -127,15 +127,20 @@ test('a second SIGINT abandons the iterations in flight; the committed ones are 
   const dir = tempDir();
   const reference = join(dir, 'reference.sqlite');
   const stopped = join(dir, 'stopped.sqlite');
-  const slow = { SPHERE_BUSY_MS: '60' };
+  // Slow enough that the iterations in flight are still running when the second SIGINT lands.
+  const slow = { SPHERE_BUSY_MS: '150' };
   t.is((await runCli(['run', sphereConfig, '--db', reference, '--quiet', '--max-iterations', '60'], slow)).code, 0);
   const { child, done } = startCli(['run', sphereConfig, '--db', stopped, '--quiet', '--max-iterations', '60'], slow);
   while (true) {
     try { if (committedIterations(stopped) >= 10) break; } catch { /* not created yet */ }
     await new Promise((r) => setTimeout(r, 10));
   }
+  // Two signals sent while the child is not scheduled coalesce into one, so the second is sent only
+  // once the child has said that it handled the first.
+  let said = '';
+  const heard = new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => { said += d.toString(); if (said.includes('SIGINT: stopping')) resolve(); }));
   child.kill('SIGINT');
-  await new Promise((r) => setTimeout(r, 20));
+  await heard;
   child.kill('SIGINT');
   const result = await done;
   t.is(result.code, 130, result.stderr);
