@@ -21,12 +21,14 @@ const STARTUP_LIMIT_MS = 30_000;
  * The host's own limits stop a call; this side only checks that the host is still there. Once a
  * call is this far past its wall-clock limit, the host is pinged: a host that does not answer within
  * PROBE_LIMIT_MS (stopped, or wedged) is killed, and so is one that answers but leaves a call running
- * OVERDUE_LIMIT_MS past its limit. A host that is merely slow (a loaded machine delays its timers)
- * answers, and is left alone: killing it would fail every call in it.
+ * OVERDUE_LIMIT_MS past its limit: a host that answers has run its timers, so its own wall-clock
+ * limit should have ended the call; an isolate thread stuck in V8 (seen with a single allocation far
+ * beyond the heap, thrashing the collector) is not stopped by disposing it. A host that is merely slow
+ * (a loaded machine delays its timers) does not answer at once either, and gets PROBE_LIMIT_MS.
  */
 const GUARD_GRACE_MS = 1_000;
 const PROBE_LIMIT_MS = 5_000;
-const OVERDUE_LIMIT_MS = 30_000;
+const OVERDUE_LIMIT_MS = 2_000;
 /** Last bytes of the host's stderr kept to tell why it died. */
 const STDERR_KEPT = 4 * 1024;
 /** How long to wait, once the host is gone, for its exit status and the rest of its stderr. */
