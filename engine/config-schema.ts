@@ -1,5 +1,6 @@
 // The schemas of run configs and problem manifests, and the translation of their violations into one line each.
 import { z } from 'zod';
+import { StorageError } from '../common/errors.js';
 
 const positiveInt = z.number().int().min(1);
 
@@ -143,6 +144,18 @@ export type RunConfig = z.infer<typeof runConfigSchema>;
 export type OperatorConfig = RunConfig['operators'][number];
 export type LlmConfig = NonNullable<RunConfig['llm']>;
 export type OperatorChoice = RunConfig['operatorChoice'];
+
+/**
+ * A config as a run stored it, with the defaults of this engine filled in: a run written by an
+ * older engine lacks the fields added since (such as evaluation.recheck), which then take their
+ * defaults, so the run goes on as it was configured.
+ */
+export function storedConfig(value: unknown, dbPath: string): RunConfig {
+  if (value === undefined) throw new StorageError(`${dbPath}: the run has no stored config`);
+  const checked = check(runConfigSchema, value);
+  if (!checked.ok) throw new StorageError(`${dbPath}: the stored config does not validate with this engine:\n${checked.problems.join('\n')}`);
+  return checked.value;
+}
 
 /** Parses `value`; returns the typed result or every problem, one line each, with its path. */
 export function check<T>(schema: z.ZodType<T>, value: unknown): { ok: true; value: T } | { ok: false; problems: string[] } {

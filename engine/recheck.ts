@@ -22,7 +22,7 @@ export function aggregateOf(samples: readonly number[], how: Aggregate): number 
 export function combineRecheck(first: Ok, rechecks: readonly Evaluation[], seeds: readonly number[], how: Aggregate): Evaluation {
   const failures = rechecks.flatMap((e, k) => (e.status === 'ok' ? [] : [`seed ${seeds[k]}: ${e.status} (${e.reason}): ${e.message}`]));
   const samples = [first.fitness, ...rechecks.flatMap((e) => (e.status === 'ok' ? [e.fitness] : []))];
-  const mean = samples.reduce((a, b) => a + b, 0) / samples.length;
+  const mean = aggregateOf(samples, 'mean');
   const recheck: RecheckResult = {
     samples, seeds: [first.seed, ...seeds], aggregate: how, first: first.fitness, value: aggregateOf(samples, how),
     spread: Math.max(...samples) - Math.min(...samples), std: Math.sqrt(samples.reduce((a, x) => a + (x - mean) ** 2, 0) / samples.length), failures,

@@ -4,7 +4,7 @@ import { GridArchive } from '../archives/grid-archive.js';
 import type { ArchiveStats } from '../archives/archive.js';
 import { contentId } from '../common/content-id.js';
 import type { DescriptorSpec, Evaluation, Variant } from '../common/types.js';
-import type { RunConfig, ProblemManifest } from './config-schema.js';
+import { storedConfig, type RunConfig, type ProblemManifest } from './config-schema.js';
 import { Bandit, type ArmStats } from './bandit.js';
 import type { LedgerSummary } from './llm-records.js';
 import { armSpecs, policyOf } from './operator-registry.js';
@@ -66,7 +66,7 @@ export class RunReader {
   }
 
   config(): RunConfig {
-    return this.store.meta<RunConfig>('config')!;
+    return storedConfig(this.store.meta('config'), this.store.path);
   }
 
   problem(): ProblemManifest {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, InterruptedError, OuroborosError, StorageError } from '../common/errors.js';
 import { EvaluationPool } from '../fitness/evaluation-pool.js';
 import type { PromptTemplates } from '../operators/llm/prompt-template.js';
-import type { RunConfig } from './config-schema.js';
+import { storedConfig, type RunConfig } from './config-schema.js';
 import type { GatewayStats } from './llm-gateway.js';
 import type { LlmRecords } from './llm-records.js';
 import { createGateway, loadTemplates, promptsDir, resolveEndpoint, storableUrl, usesLlm, type Endpoint } from './llm-setup.js';
@@ -101,9 +101,9 @@ export async function resumeRun(dbFile: string, options: Omit<RunOptions, 'db' |
   const store = RunStore.open(resolve(dbFile), { write: true, ...(options.stealLock ? { stealLock: true } : {}) });
   let pool: EvaluationPool | undefined;
   try {
-    const config = store.meta<RunConfig>('config');
+    const config = storedConfig(store.meta('config'), dbFile);
     const problemDir = store.meta<string>('problemDir');
-    if (config === undefined || problemDir === undefined) throw new StorageError(`${dbFile}: the run has no stored config`);
+    if (problemDir === undefined) throw new StorageError(`${dbFile}: the run has no stored problem folder`);
     // The stored problem is what the run started with: use it, so that resuming gives the same run.
     // Only the evaluator module comes from the folder.
     const stored = store.meta<Problem['manifest']>('problem')!;
@@ -205,9 +205,9 @@ export async function replayRun(sourceFile: string, options: Omit<RunOptions, 's
   const source = RunStore.open(sourcePath, { write: false });
   let pool: EvaluationPool | undefined;
   try {
-    const config = source.meta<RunConfig>('config');
+    const config = storedConfig(source.meta('config'), sourcePath);
     const problemDir = source.meta<string>('problemDir');
-    if (config === undefined || problemDir === undefined) throw new StorageError(`${sourcePath}: the run has no stored config`);
+    if (problemDir === undefined) throw new StorageError(`${sourcePath}: the run has no stored problem folder`);
     const manifest = source.meta<Problem['manifest']>('problem')!;
     const seedFiles = source.meta<Problem['seedFiles']>('seedFiles')!;
     const evaluatorPath = join(problemDir, manifest.evaluator);

@@ -326,9 +326,14 @@ export class SearchEngine {
   private async recheckBest(i: number, outcome: IterationOutcome): Promise<void> {
     const { count, aggregate } = this.o.config.evaluation.recheck;
     let best = this.bestFitness;
+    const seen = new Set<string>();
     for (const [k, child] of outcome.children.entries()) {
+      // A child the commit will reject as a duplicate (buildRecord) is not re-checked: whether its own
+      // evaluation exists depends on timing, and its score must not move `best` for its siblings.
+      const duplicate = seen.has(child.variant.id) || this.o.store.hasEvaluation(child.variant.id);
+      seen.add(child.variant.id);
       const first = child.evaluation;
-      if (first === null || first.status !== 'ok' || first.fitness <= best) continue;
+      if (duplicate || first === null || first.status !== 'ok' || first.fitness <= best) continue;
       const seeds = Array.from({ length: count }, (_, r) => rngFor(this.o.config.seed, i, `recheck/${k}/${r}`).uint32());
       const rechecks = await Promise.all(seeds.map((seed) => this.evaluate(child.variant, i, seed)));
       child.evaluation = combineRecheck(first, rechecks, seeds, aggregate);

@@ -1,4 +1,5 @@
 // Builds what an LLM operator is shown about its parents and the archive, from committed state only.
+import { shortNumber } from '../common/format.js';
 import type { Elite } from '../archives/archive.js';
 import type { DescriptorSpec, Variant } from '../common/types.js';
 import type { ParentContext, VariationContext } from '../operators/operator.js';
@@ -34,14 +35,13 @@ function parentContext(source: ContextSource, parent: Variant): ParentContext {
   if (stored === undefined) evaluation = 'Not evaluated.';
   else if (stored.status === 'ok') {
     const names = source.descriptors.map((d) => d.name);
-    const metrics = Object.entries(stored.metrics ?? {}).map(([k, v]) => `${k}=${typeof v === 'number' ? round(v) : String(v)}`).join(', ');
-    evaluation = `Fitness ${round(stored.fitness)}; descriptors ${stored.descriptors.map((v, k) => `${names[k] ?? k}=${round(v)}`).join(', ')}${metrics ? `; metrics ${metrics}` : ''}.`;
+    const metrics = Object.entries(stored.metrics ?? {}).map(([k, v]) => `${k}=${typeof v === 'number' ? shortNumber(v) : String(v)}`).join(', ');
+    evaluation = `Fitness ${shortNumber(stored.fitness)}; descriptors ${stored.descriptors.map((v, k) => `${names[k] ?? k}=${shortNumber(v)}`).join(', ')}${metrics ? `; metrics ${metrics}` : ''}.`;
     artifacts = Object.entries(stored.artifacts ?? {}).map(([k, v]) => `${k}: ${v}`).join('\n');
-    if (stored.recheck) evaluation += ` Re-checked with ${stored.recheck.samples.length - 1} fresh seed(s): first score ${round(stored.recheck.first)}, spread ${round(stored.recheck.spread)}.`;
+    if (stored.recheck) evaluation += ` Re-checked with ${stored.recheck.samples.length - 1} fresh seed(s): first score ${shortNumber(stored.recheck.first)}, spread ${shortNumber(stored.recheck.spread)}.`;
   } else {
     evaluation = `Its evaluation ${stored.status === 'timeout' ? 'timed out' : stored.status === 'invalid' ? 'was invalid' : 'failed'} (${stored.reason}).`;
-    // What a sandbox caught of the candidate's output helps the next attempt; private results never go in a prompt.
-    artifacts = [stored.message, ...Object.entries(stored.artifacts ?? {}).map(([k, v]) => `${k}: ${v}`)].join('\n');
+    artifacts = stored.message;
   }
   const cap = source.limits.artifactChars;
   if (artifacts.length > cap) artifacts = `${artifacts.slice(0, cap)}\n[... ${artifacts.length - cap} more characters cut]`;
@@ -65,6 +65,3 @@ function pickElites(source: ContextSource, parents: Variant[], elites: readonly 
   return [...fittest, ...far].map((e) => ({ id: e.variantId, fitness: e.fitness, descriptors: e.descriptors, files: source.store.getVariant(e.variantId)?.files ?? {} }));
 }
 
-function round(x: number): string {
-  return String(Number(x.toPrecision(6)));
-}

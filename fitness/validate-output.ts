@@ -88,7 +88,7 @@ function checkArtifacts(given: unknown, where: string): Record<string, string> |
 export function withEarlierStages(output: EvaluationOutput, names: readonly string[], earlier: readonly unknown[]): EvaluationOutput {
   const metrics = { ...output.metrics };
   const artifacts = { ...output.artifacts };
-  const hidden = output.private ? { metrics: { ...output.private.metrics }, artifacts: { ...output.private.artifacts } } : undefined;
+  const hidden = { metrics: { ...output.private?.metrics }, artifacts: { ...output.private?.artifacts } };
   earlier.forEach((raw, k) => {
     if (!isRecord(raw)) return;
     const name = names[k]!;
@@ -97,10 +97,13 @@ export function withEarlierStages(output: EvaluationOutput, names: readonly stri
     if (typeof m !== 'string') for (const [key, v] of Object.entries(m)) metrics[`${name}.${key}`] = v;
     const a = checkArtifacts(raw.artifacts, 'artifacts');
     if (typeof a !== 'string') for (const [key, v] of Object.entries(a)) artifacts[`${name}.${key}`] = v;
-    if (hidden && isRecord(raw.private)) {
+    if (isRecord(raw.private)) {
       const pm = checkMetrics(raw.private.metrics, 'metrics');
       if (typeof pm !== 'string') for (const [key, v] of Object.entries(pm)) hidden.metrics[`${name}.${key}`] = v;
+      const pa = checkArtifacts(raw.private.artifacts, 'artifacts');
+      if (typeof pa !== 'string') for (const [key, v] of Object.entries(pa)) hidden.artifacts[`${name}.${key}`] = v;
     }
   });
-  return { ...output, metrics, artifacts, ...(hidden ? { private: hidden } : {}) };
+  const anyHidden = Object.keys(hidden.metrics).length + Object.keys(hidden.artifacts).length > 0;
+  return { ...output, metrics, artifacts, ...(output.private !== undefined || anyHidden ? { private: hidden } : {}) };
 }

@@ -26,8 +26,10 @@ process.on('SIGINT', () => {});
 process.on('SIGTERM', () => child.kill('SIGTERM'));
 const code = await new Promise<number>((resolve) => child.on('close', (c, signal) => resolve(c ?? (signal ? 128 : 1))));
 const s = llm.stats();
-await llm.close();
 const findings = canaries.findings([db, `${db}-wal`]);
+// Held-out results are private: no request the engine sent may name them.
+if (llm.requestsText().includes('heldOut')) findings.push('a prompt named the held-out (private) metrics');
+await llm.close();
 await canaries.close();
 process.stdout.write(`\nthe hostile LLM answered ${s.requests} requests: ${s.honest} honest fixes, ${s.requests - s.honest} hostile candidates ` +
   `(${Object.keys(s.hostile).length} kinds: ${Object.entries(s.hostile).map(([k, v]) => `${k} ${v}`).join(', ')})\n`);

@@ -1,4 +1,5 @@
 // LLM operators: diff mutation, whole-file rewrite and crossover, one class with three prompt/answer modes.
+import { shortNumber } from '../../common/format.js';
 import type { VariantFiles } from '../../common/types.js';
 import type { Operator, OperatorContext, OperatorResult, ParentContext, VariationContext } from '../operator.js';
 import { applyDiff, formatFiles, parseRewrite, repairMessage } from './edit-format.js';
@@ -87,17 +88,14 @@ function showEvaluation(p: ParentContext): string {
 
 function showLineage(p: ParentContext): string {
   if (p.lineage.length === 0) return '(not shown: llm.context.lineage is 0)';
-  return p.lineage.map((a) => `- iteration ${a.iteration}, ${a.operator}: ${a.fitness === null ? 'failed' : `fitness ${round(a.fitness)}`}${a.note ? ` (${a.note})` : ''}`).join('\n');
+  return p.lineage.map((a) => `- iteration ${a.iteration}, ${a.operator}: ${a.fitness === null ? 'failed' : `fitness ${shortNumber(a.fitness)}`}${a.note ? ` (${a.note})` : ''}`).join('\n');
 }
 
 function showElites(context: VariationContext): string {
   if (context.elites.length === 0) return '(none yet)';
-  return context.elites.map((e, k) => `### Elite ${k + 1}: fitness ${round(e.fitness)}, descriptors [${e.descriptors.map(round).join(', ')}]\n${formatFiles(e.files)}`).join('\n\n');
+  return context.elites.map((e, k) => `### Elite ${k + 1}: fitness ${shortNumber(e.fitness)}, descriptors [${e.descriptors.map(shortNumber).join(', ')}]\n${formatFiles(e.files)}`).join('\n\n');
 }
 
-function round(x: number): string {
-  return String(Number(x.toPrecision(6)));
-}
 
 /**
  * What the log keeps about the child: the arm, the files changed, and the LLM's own one-line summary, taken only from

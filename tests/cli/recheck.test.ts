@@ -81,3 +81,22 @@ test('with re-checks the archive and the log are the same with 1 and 2 workers, 
   t.deepEqual(archiveOf(split), archiveOf(one));
   t.deepEqual(logOf(split), logOf(one));
 });
+
+test('a run whose stored config predates evaluation.recheck resumes with the default (off)', async (t) => {
+  const dir = tempDir();
+  const db = join(dir, 'old.sqlite');
+  const first = await runCli(['run', config(dir, null, 20), '--db', db, '--workers', '2', '--quiet']);
+  t.is(first.code, 0, first.stderr);
+  // What an engine before schema 3 stored: no evaluation.recheck.
+  const conn = new Database(db);
+  const stored = JSON.parse(conn.prepare("SELECT value FROM meta WHERE key = 'config'").pluck().get() as string);
+  delete stored.evaluation.recheck;
+  conn.prepare("UPDATE meta SET value = ? WHERE key = 'config'").run(JSON.stringify(stored));
+  conn.close();
+  const resumed = await runCli(['resume', db, '--max-iterations', '40', '--workers', '2', '--quiet']);
+  t.is(resumed.code, 0, resumed.stderr);
+  t.is(rechecked(db).length, 0);
+  const status = await runCli(['status', db]);
+  t.is(status.code, 0, status.stderr);
+  t.regex(status.stdout, /iterations 40/);
+});
