@@ -4,26 +4,15 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { runInIsolate, type IsolateOptions } from '../../../fitness/sandbox/js-isolate.js';
+import { runInIsolate } from '../../../fitness/sandbox/js-isolate.js';
 import { isolateHostPid, stopIsolateHost } from '../../../fitness/sandbox/js-isolate-host.js';
-import { isSandboxError, type SandboxReason } from '../../../fitness/sandbox/sandbox-error.js';
+import { isSandboxError } from '../../../fitness/sandbox/sandbox-error.js';
 import { mulberry32 } from '../../../examples/shared/prng.js';
+import { failure, run } from '../../helpers/isolate.js';
 
 const modulePath = fileURLToPath(new URL('../../../fitness/sandbox/js-isolate.ts', import.meta.url));
 const hostPath = fileURLToPath(new URL('../../../fitness/sandbox/js-isolate-host.ts', import.meta.url));
 
-/** Runs `code`'s f() with a 1 s CPU limit unless the options say otherwise. */
-function run(code: string, options: Partial<IsolateOptions> = {}) {
-  return runInIsolate({ code, entry: 'f', cpuTimeMs: 1000, ...options });
-}
-
-/** Runs `code` and returns the SandboxError it must end with. */
-async function failure(t: import('ava').ExecutionContext, code: string, reason: SandboxReason, options: Partial<IsolateOptions> = {}) {
-  const error = await t.throwsAsync(run(code, options));
-  t.true(isSandboxError(error), `not a SandboxError: ${error?.name}: ${error?.message}`);
-  t.is((error as { reason?: string }).reason, reason, error?.message);
-  return error as Error & { reason: SandboxReason; output: string };
-}
 
 /** A normal call that must still work, in the same thread, after a hostile one. */
 async function stillWorks(t: import('ava').ExecutionContext): Promise<void> {
