@@ -4,16 +4,24 @@
 export interface Elite {
   variantId: string;
   fitness: number;
+  /** The raw descriptors, as the evaluator gave them (never clipped: clipping only chooses the cell). */
   descriptors: number[];
   /** Iteration at which this elite entered this archive. */
   iteration: number;
 }
 
-/** What add() did. `improvement` is fitness minus the previous elite's (or minus the QD offset for a new cell). */
+/**
+ * What add() did. `improvement` is fitness minus the previous elite's (or minus the QD offset for a
+ * new cell); a soft archive measures it against the cell's threshold instead, and also reports it
+ * on a rejection (zero or negative there), which is what a CMA-MAE emitter ranks by.
+ */
 export type AddResult =
   | { status: 'new'; cell: number; improvement: number; clipped: boolean }
   | { status: 'improved'; cell: number; improvement: number; clipped: boolean; replaced: string }
-  | { status: 'rejected'; cell: number | null; reason: string; clipped: boolean };
+  | { status: 'rejected'; cell: number | null; reason: string; clipped: boolean; improvement?: number };
+
+/** What a soft or novelty archive's add() did, with what its result archive did with the same elite. */
+export type PairedAddResult = AddResult & { resultArchive: AddResult };
 
 export interface ArchiveStats {
   filledCells: number;
@@ -27,18 +35,77 @@ export interface ArchiveStats {
   meanFitness: number | null;
 }
 
+/** A numeric descriptor's box: a CVT tessellates it, novelty distances are normalised by it. */
+export interface DescriptorRange {
+  name: string;
+  min: number;
+  max: number;
+}
+
+/** A grid dimension with one bin per declared value; the descriptor is the value's index (see grid-layout.ts). */
+export interface CategoricalDimension {
+  name: string;
+  values: ReadonlyArray<string | number>;
+  description?: string;
+}
+
+/** A numeric grid dimension: `bins` equal bins over [min, max]. Same shape as common/types.ts DescriptorSpec. */
+export interface NumericDimension {
+  name: string;
+  min: number;
+  max: number;
+  bins: number;
+  description?: string;
+}
+
+export type GridDimension = NumericDimension | CategoricalDimension;
+
+export type ArchiveKind = 'grid' | 'cvt' | 'soft' | 'novelty';
+
 /**
- * A MAP-Elites archive. Pure data structure: no I/O, no randomness of its own.
- * add() is synchronous and deterministic; elites() lists filled cells in increasing cell
- * index so that any seeded choice over it is reproducible.
+ * Everything needed to rebuild an empty archive of the same shape (archiveFromDescription in
+ * archive-factory.ts): plain data, JSON-safe (an absent threshold minimum is `null`, not -Infinity).
+ * The engine stores it in the run; for a CVT it carries the centroids, so a resume never re-runs k-means.
+ */
+export type ArchiveDescription =
+  | { kind: 'grid'; qdOffset: number; epsilon: number; dimensions: GridDimension[] }
+  | { kind: 'cvt'; qdOffset: number; epsilon: number; ranges: DescriptorRange[]; centroids: number[][] }
+  | { kind: 'soft'; learningRate: number; thresholdMin: number | null; result: ArchiveDescription }
+  | { kind: 'novelty'; neighbours: number; threshold: number; result: ArchiveDescription };
+
+/**
+ * A quality-diversity archive. Pure data structure: no I/O, no randomness of its own.
+ *
+ * - add() and addBatch() are synchronous and deterministic. An elite with a non-finite fitness,
+ *   the wrong number of descriptors, a NaN descriptor or (categorical dimensions) an unknown value
+ *   is rejected with a `reason` and `cell: null`, and changes nothing. A numeric descriptor outside
+ *   its range (±Infinity included) is clipped to the edge to choose the cell and the result is
+ *   flagged `clipped`; the elite keeps its raw descriptors.
+ * - addBatch(elites) follows pyribs: every status and improvement is judged against the archive as
+ *   it was before the batch (so two elites of one batch can both be `new` for the same empty cell);
+ *   of the accepted elites that land in one cell, the highest fitness is stored, the first in the
+ *   batch on ties. `get(cell)` afterwards tells which one. A batch of one is exactly add().
+ * - elites() lists filled cells in increasing cell index, so any seeded choice over it is
+ *   reproducible; best() breaks fitness ties toward the lower cell.
+ * - `result` is the elitist archive (best elite ever seen per cell) from which coverage and QD score
+ *   are reported. For grid and CVT archives it is the archive itself; a soft archive can replace a
+ *   better elite and a novelty archive stores points rather than cells, so they keep one beside them.
+ *   In an elitist archive coverage and QD score never decrease while every fitness is above qdOffset.
  */
 export interface Archive {
+  readonly kind: ArchiveKind;
+  /** The number of cells (a novelty archive: the number of stored points). */
   readonly totalCells: number;
-  /** Cell index of a descriptor vector, with whether any value was clipped to the edge; null for NaN. */
+  readonly qdOffset: number;
+  readonly result: Archive;
+  /** Cell index of a descriptor vector, with whether any value was clipped to the edge; null when the vector cannot be placed. */
   cellOf(descriptors: number[]): { cell: number; clipped: boolean } | null;
   add(elite: Elite): AddResult;
+  /** One result per elite, in order (see the batch rule above). */
+  addBatch(elites: readonly Elite[]): AddResult[];
   get(cell: number): Elite | undefined;
   elites(): Array<Elite & { cell: number }>;
   best(): (Elite & { cell: number }) | undefined;
   stats(): ArchiveStats;
+  describe(): ArchiveDescription;
 }
