@@ -133,7 +133,11 @@ export const runConfigSchema = z.strictObject({
     count: positiveInt.max(64).default(1),
     migrationInterval: positiveInt.default(50),
   }).prefault({}),
-  archive: z.strictObject({ qdOffset: z.number().default(0) }).prefault({}),
+  archive: z.strictObject({
+    qdOffset: z.number().default(0),
+    /** Every this many iterations the run stores its QD metrics (per island and overall), for curves and trends. */
+    metricsInterval: positiveInt.max(1_000_000).default(10),
+  }).prefault({}),
   llm: llmSchema.optional(),
   /** How each iteration's arm (operator, model, temperature) is chosen: by fixed weights, or by a bandit credited by the archive. */
   operatorChoice: choiceSchema.prefault({ policy: 'weights' }),

@@ -1,8 +1,8 @@
 // Turns one finished iteration into archive insertions and the record that commit() writes.
-import type { Elite } from '../archives/archive.js';
+import type { ArchiveStats, Elite } from '../archives/archive.js';
 import type { IslandModel, Migration } from '../archives/island-model.js';
 import type { Evaluation, Variant } from '../common/types.js';
-import type { ChildRecord, IterationRecord, RunStore } from './run-store.js';
+import type { ChildRecord, IterationRecord, QdMetricsRow, RunStore } from './run-store.js';
 
 export interface ChildOutcome {
   variant: Variant & { note?: string };
@@ -30,7 +30,8 @@ export interface IterationOutcome {
  * child is the stored one when there is one, so that which iteration evaluated a duplicate
  * never depends on timing.
  */
-export function buildRecord(i: number, outcome: IterationOutcome, store: RunStore, islands: IslandModel, afterApply: () => Migration[], extra: Pick<IterationRecord, 'elapsedMs' | 'arm' | 'llm'>): IterationRecord {
+export function buildRecord(i: number, outcome: IterationOutcome, store: RunStore, islands: IslandModel, afterApply: () => Migration[],
+  extra: Pick<IterationRecord, 'elapsedMs' | 'arm' | 'llm'> & { metricsInterval: number }): IterationRecord {
   const cells: IterationRecord['cells'] = [];
   // Evaluations written by this record: a child identical to an earlier child of the same iteration reuses it.
   const written = new Map<string, Evaluation>();
@@ -76,9 +77,21 @@ export function buildRecord(i: number, outcome: IterationOutcome, store: RunStor
     children,
     cells,
     migrations: migrations.map((m) => ({ from: m.from, to: m.to, variantId: m.variantId, addStatus: m.result.status })),
-    ...extra,
+    elapsedMs: extra.elapsedMs,
+    arm: extra.arm,
+    llm: extra.llm,
     reward: rewardOf(children),
+    ...(i % extra.metricsInterval === 0 ? { qdMetrics: qdMetricsOf(i, islands) } : {}),
   };
+}
+
+/** The QD metrics of every island and of all together (island -1), as they are after iteration i. */
+export function qdMetricsOf(i: number, islands: IslandModel): QdMetricsRow[] {
+  const row = (island: number, s: ArchiveStats): QdMetricsRow => ({
+    iteration: i, island, filledCells: s.filledCells, coverage: s.coverage, qdScore: s.qdScore,
+    normalizedQdScore: s.qdScore / s.totalCells, bestFitness: s.bestFitness, meanFitness: s.meanFitness,
+  });
+  return [row(-1, islands.stats()), ...islands.islands.map((island, k) => row(k, island.stats()))];
 }
 
 /** The bandit's reward for an iteration: 1 if a child filled a new cell, 0.5 if one improved a cell's elite, else 0. */

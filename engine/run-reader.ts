@@ -8,7 +8,7 @@ import { storedConfig, type RunConfig, type ProblemManifest } from './config-sch
 import { Bandit, type ArmStats } from './bandit.js';
 import type { LedgerSummary } from './llm-records.js';
 import { armSpecs, policyOf } from './operator-registry.js';
-import { RunStore } from './run-store.js';
+import { RunStore, type QdMetricsRow } from './run-store.js';
 
 export interface EliteRow {
   island: number;
@@ -38,6 +38,8 @@ export interface RunStatus {
   evaluationsByStatus: Record<string, number>;
   /** Evaluations without a score, by reason (timeout, threw, out-of-memory, cascade, ...). */
   evaluationsByReason: Record<string, number>;
+  /** Overall QD metrics at up to 6 evenly spaced stored iterations, the last stored one included. */
+  qdTrend: QdMetricsRow[];
   /** Children whose content matched an already evaluated variant and reused its evaluation. */
   cachedChildren: number;
   elapsedMs: number;
@@ -129,6 +131,7 @@ export class RunReader {
       evaluations: Object.values(byStatus).reduce((a, b) => a + b, 0),
       evaluationsByStatus: byStatus,
       evaluationsByReason: this.store.evaluationsByReason(),
+      qdTrend: evenlySpaced(this.store.qdMetrics(), 6),
       cachedChildren: this.store.cachedChildren(),
       elapsedMs: this.store.meta<number>('elapsedMs') ?? 0,
       archive: { ...combined.stats(), islands },
@@ -181,4 +184,10 @@ export class RunReader {
   close(): void {
     this.store.close();
   }
+}
+
+/** Up to `k` items of `rows`, evenly spaced, the first and the last included. */
+function evenlySpaced<T>(rows: readonly T[], k: number): T[] {
+  if (rows.length <= k) return [...rows];
+  return Array.from({ length: k }, (_, j) => rows[Math.round((j * (rows.length - 1)) / (k - 1))]!);
 }

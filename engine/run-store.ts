@@ -40,6 +40,14 @@ export interface IterationRecord {
   reward: number;
   /** LLM calls this iteration's operator made (answers reused from the cache included), their tokens and cost. */
   llm: IterationUsage;
+  /** QD metrics after this iteration, when it is a multiple of archive.metricsInterval (island -1: overall). */
+  qdMetrics?: QdMetricsRow[];
+}
+
+export interface QdMetricsRow {
+  iteration: number; island: number; filledCells: number; coverage: number; qdScore: number;
+  /** QD score over the number of cells: the mean of (fitness - offset) over every cell, empty ones counting 0. */
+  normalizedQdScore: number; bestFitness: number | null; meanFitness: number | null;
 }
 
 export interface IterationUsage { calls: number; tokens: number; cost: number }
@@ -172,6 +180,8 @@ export class RunStore {
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`) : null,
       insertChild: w ? db.prepare('INSERT INTO children (iteration, child_index, variant_id, cached, add_status, cell, improvement, clipped, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)') : null,
       upsertCell: w ? db.prepare('INSERT OR REPLACE INTO archive_cells (island, cell, variant_id, fitness, descriptors, iteration) VALUES (?, ?, ?, ?, ?, ?)') : null,
+      insertQd: w ? db.prepare(`INSERT INTO qd_metrics (iteration, island, filled_cells, coverage, qd_score, normalized_qd_score, best_fitness, mean_fitness)
+        VALUES (@iteration, @island, @filledCells, @coverage, @qdScore, @normalizedQdScore, @bestFitness, @meanFitness)`) : null,
       insertMigration: w ? db.prepare('INSERT INTO migrations (iteration, from_island, to_island, variant_id, add_status) VALUES (?, ?, ?, ?, ?)') : null,
       upsertOperator: w ? db.prepare(`INSERT INTO operator_stats (operator, uses, failures, children, evaluation_failures, new_cells, improvements, total_improvement)
         VALUES (@operator, 1, @failures, @children, @evaluationFailures, @newCells, @improvements, @improvement)
@@ -268,6 +278,7 @@ export class RunStore {
         s.upsertCell!.run(c.island, c.cell, c.elite.variantId, c.elite.fitness, JSON.stringify(c.elite.descriptors), c.elite.iteration);
       }
       for (const m of record.migrations) s.insertMigration!.run(record.iteration, m.from, m.to, m.variantId, m.addStatus);
+      for (const q of record.qdMetrics ?? []) s.insertQd!.run(q);
       s.upsertOperator!.run({
         operator: record.operator, failures: record.status === 'operator-failed' ? 1 : 0, children: record.children.length,
         evaluationFailures, newCells, improvements, improvement,
@@ -307,6 +318,13 @@ export class RunStore {
   evaluationsByStatus(): Record<string, number> {
     const rows = this.db.prepare('SELECT status, count(*) AS n FROM evaluations GROUP BY status ORDER BY status').all() as Array<{ status: string; n: number }>;
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
+  /** The stored QD metrics, in iteration order, for one island or (island -1) for all together. */
+  qdMetrics(island = -1): QdMetricsRow[] {
+    if (!this.hasTable('qd_metrics')) return [];
+    return this.db.prepare(`SELECT iteration, island, filled_cells AS filledCells, coverage, qd_score AS qdScore, normalized_qd_score AS normalizedQdScore,
+      best_fitness AS bestFitness, mean_fitness AS meanFitness FROM qd_metrics WHERE island = ? ORDER BY iteration`).all(island) as QdMetricsRow[];
   }
 
   /** Failed, timed-out and invalid evaluations by reason. */

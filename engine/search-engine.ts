@@ -344,7 +344,7 @@ export class SearchEngine {
   private commit(i: number, outcome: IterationOutcome): void {
     const llm = this.o.llm?.gateway.takeUsage(i) ?? { calls: 0, tokens: 0, cost: 0 };
     const arm = outcome.arm < 0 ? 'seed' : this.o.arms[outcome.arm]!.label;
-    const record = buildRecord(i, outcome, this.o.store, this.islands, () => this.afterApply(i), { elapsedMs: this.elapsedMs(), arm, llm });
+    const record = buildRecord(i, outcome, this.o.store, this.islands, () => this.afterApply(i), { elapsedMs: this.elapsedMs(), arm, llm, metricsInterval: this.o.config.archive.metricsInterval });
     this.o.store.commit(record);
     this.credit(arm, record.reward, llm);
     // Every elite that entered an island is in record.cells; the record already looked up what it needed.

@@ -118,6 +118,20 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE evaluations ADD COLUMN private TEXT;
   ALTER TABLE evaluations ADD COLUMN recheck TEXT;
   `,
+  // 3 -> 4: QD metrics over time, written with the iteration they describe (island -1: all islands together).
+  `
+  CREATE TABLE qd_metrics (
+    iteration INTEGER NOT NULL,
+    island INTEGER NOT NULL,
+    filled_cells INTEGER NOT NULL,
+    coverage REAL NOT NULL,
+    qd_score REAL NOT NULL,
+    normalized_qd_score REAL NOT NULL,
+    best_fitness REAL,
+    mean_fitness REAL,
+    PRIMARY KEY (iteration, island)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -28,6 +28,9 @@ export function formatStatus(s: RunStatus): string {
   if (a.islands.length > 1) {
     a.islands.forEach((isl, k) => lines.push(`  island ${k}: ${isl.filledCells} cells, QD ${isl.qdScore.toPrecision(6)}, best ${isl.bestFitness?.toPrecision(6) ?? '-'}`));
   }
+  if (s.qdTrend.length > 1) {
+    lines.push(`  over time: ${s.qdTrend.map((q) => `it ${q.iteration}: ${q.filledCells} cells, QD ${q.qdScore.toPrecision(4)}, best ${q.bestFitness?.toPrecision(4) ?? '-'}`).join(' | ')}`);
+  }
   if (s.best) {
     const seed = s.seedVariant.fitness;
     lines.push(`best: ${s.best.id} fitness ${s.best.fitness.toPrecision(6)}${seed === null ? '' : ` (seed ${seed.toPrecision(6)})`}, cell ${s.best.cell} on island ${s.best.island}, found at iteration ${s.best.iteration}`);

@@ -153,7 +153,7 @@ test('a minimal config is filled with the documented defaults and its problem re
     operators: [{ type: 'param-mutation', weight: 1 }],
     selection: { strategy: 'uniform' },
     islands: { count: 1, migrationInterval: 50 },
-    archive: { qdOffset: 0 },
+    archive: { qdOffset: 0, metricsInterval: 10 },
     operatorChoice: { policy: 'weights' },
   });
 });
