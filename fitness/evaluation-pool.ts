@@ -39,6 +39,8 @@ export interface PoolStats {
 }
 
 const PROBE_TIMEOUT_MS = 60_000;
+/** Heap limit of a worker thread when the options give none (the config's evaluation.memoryLimitMb default). */
+const DEFAULT_MEMORY_LIMIT_MB = 2048;
 
 // The worker is a sibling module; under tsx (tests) it is the .ts file, once compiled the .js one.
 const workerFile = fileURLToPath(new URL(`./evaluation-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
@@ -65,7 +67,7 @@ export class EvaluationPool {
       minThreads: options.workers,
       maxThreads: options.workers,
       idleTimeout: 2 ** 31 - 1,
-      resourceLimits: { maxOldGenerationSizeMb: options.memoryLimitMb ?? 2048 },
+      resourceLimits: { maxOldGenerationSizeMb: options.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB },
     });
     // Errors of a worker whose task already settled must not crash the process; the task that
     // was running has been rejected and is recorded as failed.
@@ -171,7 +173,7 @@ export class EvaluationPool {
       const message = error instanceof Error ? error.message : String(error);
       if ((error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
         this.counters.outOfMemory++;
-        return { status: 'failed', reason: 'out-of-memory', message: `the worker ran out of memory (limit ${this.options.memoryLimitMb ?? 2048} MB): ${message}; it was replaced`, durationMs, ...base };
+        return { status: 'failed', reason: 'out-of-memory', message: `the worker ran out of memory (limit ${this.options.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB} MB): ${message}; it was replaced`, durationMs, ...base };
       }
       return { status: 'failed', reason: 'worker-exit', message: `the worker died: ${message}; it was replaced`, durationMs, ...base };
     } finally {
