@@ -1,6 +1,8 @@
-// IslandModel: K archives searched side by side, exchanging their best elites by periodic migration.
-import type { AddResult, ArchiveStats, Elite } from './archive.js';
-import { GridArchive, type GridArchiveOptions } from './grid-archive.js';
+// IslandModel: K archives of one kind searched side by side, exchanging elites by migration, restarted when they stagnate.
+import type { AddResult, Archive, ArchiveDescription, ArchiveStats, Elite } from './archive.js';
+import { archiveFromDescription } from './archive-factory.js';
+import { CellArchive } from './cell-archive.js';
+import { SoftArchive } from './soft-archive.js';
 
 export interface Migration {
   from: number;
@@ -9,48 +11,193 @@ export interface Migration {
   result: AddResult;
 }
 
+export interface IslandOptions {
+  count: number;
+  /** Every island is archiveFromDescription(archive): grid, CVT, soft or novelty. */
+  archive: ArchiveDescription;
+  /** Every `interval` iterations each island copies its `rate` best elites to the next island (ring) or to all others (full). */
+  migration?: { interval: number; rate: number; topology: 'ring' | 'full' };
+  /** An island whose own children filled or improved no cell for `stagnation` iterations (0: never) restarts from the `survivors` best elites of all islands. */
+  reset?: { stagnation: number; survivors: number };
+}
+
+/** A result-archive cell whose content changed, as the run database stores it. */
+export interface CellChange {
+  island: number;
+  cell: number;
+  elite: Elite;
+  /** A soft archive's acceptance threshold for the cell; null for other archives. */
+  threshold: number | null;
+}
+
+/** What one iteration did to the islands, for the record that commit() writes. */
+export interface IterationChanges {
+  /** One result per elite given to apply(), from the island the iteration belongs to (the first island for the seed). */
+  results: AddResult[];
+  migrations: Migration[];
+  /** Islands emptied and restarted this iteration (their stored cells are replaced by `cells`). */
+  resets: Array<{ island: number; survivors: string[] }>;
+  /** Every result cell whose elite or threshold changed, in (island, cell) order. */
+  cells: CellChange[];
+}
+
 /**
- * Islands evolve apart so that one lucky lineage cannot take over the whole search; every
- * `migrationInterval` iterations each island sends its best elite to the next one on a ring.
- * Migration is a pure function of the islands' contents, so it replays identically on resume.
+ * Islands evolve apart so that one lucky lineage cannot take over the whole search. An iteration's
+ * children go to the island its parents were drawn from; migration and resets are pure functions of
+ * the islands' contents and the iteration number, so a replay of the log rebuilds the same islands.
+ * What people see (coverage, QD score, stored cells) is each island's result archive: the island
+ * itself for a grid or CVT, the elitist archive beside it for a soft or novelty archive.
  */
 export class IslandModel {
-  readonly islands: GridArchive[];
+  readonly islands: Archive[];
+  readonly description: ArchiveDescription;
+  private readonly migration: NonNullable<IslandOptions['migration']> | null;
+  private readonly reset: NonNullable<IslandOptions['reset']> | null;
+  /** Per island, the last iteration at which its own children filled or improved a result cell. */
+  private readonly lastImproved: number[];
+  private readonly dirty: Array<Set<number>>;
 
-  constructor(count: number, options: GridArchiveOptions) {
+  constructor(options: IslandOptions) {
+    const { count } = options;
     if (!Number.isInteger(count) || count < 1) throw new RangeError('island count must be a positive integer');
-    this.islands = Array.from({ length: count }, () => new GridArchive(options));
+    this.description = options.archive;
+    this.islands = Array.from({ length: count }, () => archiveFromDescription(options.archive));
+    this.migration = options.migration ?? null;
+    this.reset = options.reset && options.reset.stagnation > 0 ? options.reset : null;
+    if (this.migration && !(Number.isInteger(this.migration.rate) && this.migration.rate >= 1)) throw new RangeError('migration rate must be a positive integer');
+    if (this.reset && !(Number.isInteger(this.reset.survivors) && this.reset.survivors >= 1)) throw new RangeError('survivors must be a positive integer');
+    this.lastImproved = new Array<number>(count).fill(0);
+    this.dirty = Array.from({ length: count }, () => new Set<number>());
   }
 
-  island(index: number): GridArchive {
+  island(index: number): Archive {
     const archive = this.islands[index];
     if (archive === undefined) throw new RangeError(`no island ${index} (there are ${this.islands.length})`);
     return archive;
   }
 
-  /** Copies each island's best elite (as it was before any copy of this round) into the next island. */
+  /**
+   * Iteration i's evaluated children enter `island` as one batch (pyribs' batch rule; the seed,
+   * iteration 0, enters every island), then migration and resets run when their schedule says.
+   */
+  apply(i: number, island: number, elites: readonly Elite[]): IterationChanges {
+    const targets = i === 0 ? this.islands.map((_, k) => k) : [island];
+    let results: AddResult[] = [];
+    targets.forEach((k, n) => {
+      const out = this.add(k, elites);
+      if (out.some((r) => resultOf(r).status !== 'rejected')) this.lastImproved[k] = i;
+      if (n === 0) results = out;
+    });
+    const migrations = this.migration && i > 0 && i % this.migration.interval === 0 ? this.migrate(i) : [];
+    const resets = this.resetStagnant(i);
+    return { results, migrations, resets, cells: this.takeChanges() };
+  }
+
+  /** Copies each island's `rate` best elites (as they were before any copy of this round) to its neighbours. */
   migrate(iteration: number): Migration[] {
-    if (this.islands.length < 2) return [];
-    const emigrants = this.islands.map((a) => a.best());
+    const n = this.islands.length;
+    if (n < 2 || this.migration === null) return [];
+    const { rate, topology } = this.migration;
+    const emigrants = this.islands.map((a) => bestElites(a.result, rate));
     const out: Migration[] = [];
-    emigrants.forEach((elite, from) => {
-      if (elite === undefined) return;
-      const to = (from + 1) % this.islands.length;
-      const copy: Elite = { variantId: elite.variantId, fitness: elite.fitness, descriptors: elite.descriptors, iteration };
-      out.push({ from, to, variantId: elite.variantId, result: this.islands[to]!.add(copy) });
+    emigrants.forEach((elites, from) => {
+      const destinations = topology === 'ring' ? [(from + 1) % n] : this.islands.map((_, k) => k).filter((k) => k !== from);
+      for (const to of destinations) {
+        for (const e of elites) {
+          const copy: Elite = { variantId: e.variantId, fitness: e.fitness, descriptors: e.descriptors, iteration };
+          out.push({ from, to, variantId: e.variantId, result: this.add(to, [copy])[0]! });
+        }
+      }
     });
     return out;
   }
 
-  /** Statistics of the union: per cell, the best elite over all islands. */
-  combined(): GridArchive {
-    const first = this.islands[0]!;
-    const union = new GridArchive({ dimensions: [...first.dimensions], qdOffset: first.qdOffset });
-    for (const archive of this.islands) for (const e of archive.elites()) union.add(e);
+  /** The result archives of all islands together: per cell, the best elite over all islands. */
+  combined(): Archive {
+    const union = archiveFromDescription(resultDescription(this.description));
+    for (const archive of this.islands) for (const e of archive.result.elites()) union.add(e);
     return union;
   }
 
   stats(): ArchiveStats {
     return this.combined().stats();
   }
+
+  /** Adds elites to island k as a batch and notes which result cells changed. */
+  private add(k: number, elites: readonly Elite[]): AddResult[] {
+    const archive = this.islands[k]!;
+    const out = archive.addBatch(elites);
+    for (const r of out) {
+      const inResult = resultOf(r);
+      if (inResult.status !== 'rejected') this.dirty[k]!.add(inResult.cell);
+      // A soft archive's threshold moved: the cell's stored threshold changes even when its result elite does not.
+      if (archive instanceof SoftArchive && r.status !== 'rejected') this.dirty[k]!.add(r.cell);
+    }
+    return out;
+  }
+
+  private resetStagnant(i: number): IterationChanges['resets'] {
+    if (this.reset === null || i === 0) return [];
+    const { stagnation, survivors } = this.reset;
+    const stale = this.islands.map((_, k) => k).filter((k) => i - this.lastImproved[k]! >= stagnation);
+    if (stale.length === 0) return [];
+    // Survivors are chosen once, from every island as it is before any reset of this round.
+    const all: Elite[] = [];
+    for (const archive of this.islands) all.push(...archive.result.elites());
+    const kept = bestDistinct(all, survivors);
+    return stale.map((k) => {
+      this.islands[k] = archiveFromDescription(this.description);
+      this.dirty[k]!.clear();
+      this.add(k, kept.map((e) => ({ ...e, iteration: i })));
+      this.lastImproved[k] = i;
+      return { island: k, survivors: kept.map((e) => e.variantId) };
+    });
+  }
+
+  private takeChanges(): CellChange[] {
+    const changes: CellChange[] = [];
+    this.dirty.forEach((cells, island) => {
+      const archive = this.islands[island]!;
+      for (const cell of [...cells].sort((a, b) => a - b)) {
+        const elite = archive.result.get(cell);
+        if (elite === undefined) continue;
+        changes.push({ island, cell, elite, threshold: archive instanceof SoftArchive ? archive.threshold(cell) : null });
+      }
+      cells.clear();
+    });
+    return changes;
+  }
+}
+
+/** What happened in the elitist result archive: a soft or novelty add reports it beside its own outcome. */
+export function resultOf(r: AddResult): AddResult {
+  return 'resultArchive' in r ? (r as AddResult & { resultArchive: AddResult }).resultArchive : r;
+}
+
+/** The description of the elitist archive people see: the archive itself, or the result archive of a soft or novelty one. */
+export function resultDescription(d: ArchiveDescription): ArchiveDescription {
+  return d.kind === 'soft' || d.kind === 'novelty' ? d.result : d;
+}
+
+/** The layout the descriptors are measured on (for novelty distances). */
+export function cellLayoutOf(archive: Archive): CellArchive['layout'] | null {
+  return archive.result instanceof CellArchive ? archive.result.layout : null;
+}
+
+/** The k fittest elites, fitness descending, ties to the lower cell (elites() is in cell order and the sort is stable). */
+function bestElites(archive: Archive, k: number): Array<Elite & { cell: number }> {
+  return archive.elites().sort((a, b) => b.fitness - a.fitness).slice(0, k);
+}
+
+/** The k fittest distinct variants of a list (the first occurrence of each), fitness descending, stable. */
+function bestDistinct(elites: Elite[], k: number): Elite[] {
+  const seen = new Set<string>();
+  const out: Elite[] = [];
+  for (const e of [...elites].sort((a, b) => b.fitness - a.fitness)) {
+    if (seen.has(e.variantId)) continue;
+    seen.add(e.variantId);
+    out.push(e);
+    if (out.length === k) break;
+  }
+  return out;
 }

@@ -72,13 +72,30 @@ export type Evaluation =
   | ({ status: 'ok'; durationMs: number; seed: number; stages?: StageResult[]; recheck?: RecheckResult } & EvaluationOutput)
   | { status: Exclude<EvaluationStatus, 'ok'>; reason: FailureReason; message: string; durationMs: number; seed: number; stages?: StageResult[]; artifacts?: Record<string, string> };
 
-/** A behaviour dimension of the archive. */
-export interface DescriptorSpec {
+/** A numeric behaviour dimension: a grid splits [min, max] into `bins` equal bins; a CVT archive uses only the range. */
+export interface NumericDescriptorSpec {
   name: string;
   min: number;
   max: number;
   bins: number;
   description?: string;
+}
+
+/**
+ * A categorical behaviour dimension (model family, prompt style, ...): one grid bin per value. The
+ * evaluator reports the value itself; the archive and the database keep its index in `values`.
+ */
+export interface CategoricalDescriptorSpec {
+  name: string;
+  values: Array<string | number>;
+  description?: string;
+}
+
+/** A behaviour dimension of the archive. */
+export type DescriptorSpec = NumericDescriptorSpec | CategoricalDescriptorSpec;
+
+export function isCategoricalSpec(d: DescriptorSpec): d is CategoricalDescriptorSpec {
+  return 'values' in d;
 }
 
 export type ParamSpec =

@@ -18,13 +18,21 @@ export const problemSchema = z.strictObject({
   /** Folder holding the seed variant's files, relative to the problem folder. */
   seed: z.string().min(1),
   params: z.strictObject({ file: z.string().min(1), space: z.record(z.string(), paramSpec) }).optional(),
-  descriptors: z.array(z.strictObject({
-    name: z.string().min(1),
-    min: z.number(),
-    max: z.number(),
-    bins: positiveInt.max(10_000),
-    description: z.string().optional(),
-  })).min(1),
+  /** Numeric ({name, min, max, bins}) or categorical ({name, values}: the evaluator reports one of the values). */
+  descriptors: z.array(z.union([
+    z.strictObject({
+      name: z.string().min(1),
+      min: z.number(),
+      max: z.number(),
+      bins: positiveInt.max(10_000),
+      description: z.string().optional(),
+    }),
+    z.strictObject({
+      name: z.string().min(1),
+      values: z.array(z.union([z.string(), z.number()])).min(1).max(10_000),
+      description: z.string().optional(),
+    }),
+  ])).min(1),
   /**
    * Stages run cheap to expensive, each a function the evaluator module exports; a variant stops at
    * the first stage whose fitness is below its threshold. The last stage has no threshold: its result
@@ -128,12 +136,50 @@ export const runConfigSchema = z.strictObject({
   selection: z.discriminatedUnion('strategy', [
     z.strictObject({ strategy: z.literal('uniform') }),
     z.strictObject({ strategy: z.literal('tournament'), size: z.number().int().min(2).max(64).default(3) }),
+    z.strictObject({ strategy: z.literal('fitness-proportional') }),
+    z.strictObject({ strategy: z.literal('rank'), exponent: z.number().min(0).max(20).default(1) }),
+    z.strictObject({ strategy: z.literal('score-children'), sharpness: z.number().gt(0).max(1000).default(10) }),
+    z.strictObject({ strategy: z.literal('novelty'), neighbours: positiveInt.max(1000).default(5) }),
   ]).prefault({ strategy: 'uniform' }),
   islands: z.strictObject({
     count: positiveInt.max(64).default(1),
+    /** Every this many iterations each island copies its `migrationRate` best elites to its neighbours. */
     migrationInterval: positiveInt.default(50),
+    migrationRate: positiveInt.max(1000).default(1),
+    /** ring: to the next island; full: to every other island. */
+    topology: z.enum(['ring', 'full']).default('ring'),
+    /**
+     * An island whose own children have not filled or improved a cell for this many iterations is
+     * emptied and restarted from the `survivors` best elites of all islands. 0: never.
+     */
+    stagnation: z.number().int().min(0).default(0),
+    survivors: positiveInt.max(1000).default(4),
   }).prefault({}),
   archive: z.strictObject({
+    /** How the descriptor space is cut into cells: the problem's grid, or `cvt.cells` Voronoi cells (numeric descriptors only). */
+    layout: z.enum(['grid', 'cvt']).default('grid'),
+    cvt: z.strictObject({
+      cells: positiveInt.max(100_000).default(1000),
+      /** k-means samples (default max(10 x cells, 1000)) and Lloyd iterations, drawn from the run's seed. */
+      samples: positiveInt.max(10_000_000).optional(),
+      iterations: z.number().int().min(0).max(1000).default(20),
+      /** A JSON file (relative to the config) holding the centroids, one array of numbers per cell, instead of k-means. */
+      centroids: z.string().min(1).optional(),
+    }).prefault({}),
+    /** How a cell accepts a child: elitist (MAP-Elites), soft (CMA-MAE thresholds) or novelty (k-NN novelty in descriptor space). */
+    rule: z.enum(['elitist', 'soft', 'novelty']).default('elitist'),
+    soft: z.strictObject({
+      learningRate: z.number().min(0).max(1).default(0.1),
+      /** Every cell's threshold starts here; required when learningRate is below 1. */
+      thresholdMin: z.number().optional(),
+    }).prefault({}),
+    novelty: z.strictObject({
+      neighbours: positiveInt.max(1000).default(15),
+      /** A child is kept as a point of the novelty archive when its novelty (in [0, 1]-normalised descriptor space) is at least this. */
+      threshold: z.number().min(0).default(0.05),
+    }).prefault({}),
+    /** A child must beat a cell's elite by more than this to replace it (elitist rule). */
+    epsilon: z.number().min(0).default(0),
     qdOffset: z.number().default(0),
     /** Every this many iterations the run stores its QD metrics (per island and overall), for curves and trends. */
     metricsInterval: positiveInt.max(1_000_000).default(10),

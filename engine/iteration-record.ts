@@ -1,6 +1,6 @@
 // Turns one finished iteration into archive insertions and the record that commit() writes.
 import type { ArchiveStats, Elite } from '../archives/archive.js';
-import type { IslandModel, Migration } from '../archives/island-model.js';
+import { resultOf, type IslandModel } from '../archives/island-model.js';
 import type { Evaluation, Variant } from '../common/types.js';
 import type { ChildRecord, IterationRecord, QdMetricsRow, RunStore } from './run-store.js';
 
@@ -25,17 +25,20 @@ export interface IterationOutcome {
 }
 
 /**
- * Inserts the iteration's children into the archive (the seed, iteration 0, into every island),
- * runs `afterApply` (migration), and returns everything to write. The evaluation used for a
- * child is the stored one when there is one, so that which iteration evaluated a duplicate
- * never depends on timing.
+ * Inserts the iteration's evaluated children into its island as one batch (the seed, iteration 0,
+ * into every island) with migration and resets (IslandModel.apply), and returns everything to
+ * write. The evaluation used for a child is the stored one when there is one, so that which
+ * iteration evaluated a duplicate never depends on timing.
  */
-export function buildRecord(i: number, outcome: IterationOutcome, store: RunStore, islands: IslandModel, afterApply: () => Migration[],
+export function buildRecord(i: number, outcome: IterationOutcome, store: RunStore, islands: IslandModel,
   extra: Pick<IterationRecord, 'elapsedMs' | 'arm' | 'llm'> & { metricsInterval: number }): IterationRecord {
-  const cells: IterationRecord['cells'] = [];
   // Evaluations written by this record: a child identical to an earlier child of the same iteration reuses it.
   const written = new Map<string, Evaluation>();
-  const children: ChildRecord[] = outcome.children.map((child) => {
+  const elites: Elite[] = [];
+  /** Per child, its index in `elites` once it is one. */
+  const slots: number[] = [];
+  const children: ChildRecord[] = outcome.children.map((child, k) => {
+    slots[k] = -1;
     const twin = written.get(child.variant.id);
     const earlier = twin === undefined ? store.getEvaluation(child.variant.id) : undefined;
     if (twin !== undefined || earlier !== undefined) {
@@ -46,27 +49,24 @@ export function buildRecord(i: number, outcome: IterationOutcome, store: RunStor
     }
     const evaluation = child.evaluation;
     if (evaluation === null) throw new Error(`iteration ${i}: no evaluation for ${child.variant.id}`);
-    const own = evaluation;
-    written.set(child.variant.id, own);
+    written.set(child.variant.id, evaluation);
     if (evaluation.status !== 'ok') {
-      return { variant: child.variant, evaluation: own, addStatus: 'rejected', cell: null, improvement: null, clipped: false, reason: `evaluation ${evaluation.status} (${evaluation.reason}): ${evaluation.message}` };
+      return { variant: child.variant, evaluation, addStatus: 'rejected', cell: null, improvement: null, clipped: false, reason: `evaluation ${evaluation.status} (${evaluation.reason}): ${evaluation.message}` };
     }
-    const elite: Elite = { variantId: child.variant.id, fitness: evaluation.fitness, descriptors: evaluation.descriptors, iteration: i };
-    const targets = i === 0 ? islands.islands.map((_, k) => k) : [outcome.island];
-    let first: ChildRecord | undefined;
-    for (const island of targets) {
-      const result = islands.island(island).add(elite);
-      if (result.status !== 'rejected') cells.push({ island, cell: result.cell, elite });
-      first ??= result.status === 'rejected'
-        ? { variant: child.variant, evaluation: own, addStatus: 'rejected', cell: result.cell, improvement: null, clipped: result.clipped, reason: result.reason }
-        : { variant: child.variant, evaluation: own, addStatus: result.status, cell: result.cell, improvement: result.improvement, clipped: result.clipped, reason: null };
-    }
-    return first!;
+    slots[k] = elites.length;
+    elites.push({ variantId: child.variant.id, fitness: evaluation.fitness, descriptors: evaluation.descriptors, iteration: i });
+    return { variant: child.variant, evaluation, addStatus: 'rejected', cell: null, improvement: null, clipped: false, reason: null };
   });
-  const migrations = afterApply();
-  for (const m of migrations) {
-    if (m.result.status !== 'rejected') cells.push({ island: m.to, cell: m.result.cell, elite: islands.island(m.to).get(m.result.cell)! });
-  }
+  const changes = islands.apply(i, outcome.island, elites);
+  children.forEach((child, k) => {
+    if (slots[k]! < 0) return;
+    const result = changes.results[slots[k]!]!;
+    // The status is the archive's own rule (soft threshold, novelty); the cell is where the elite sits in the result archive.
+    const cell = resultOf(result).cell;
+    Object.assign(child, result.status === 'rejected'
+      ? { addStatus: 'rejected', cell, improvement: null, clipped: result.clipped, reason: result.reason }
+      : { addStatus: result.status, cell, improvement: result.improvement, clipped: result.clipped, reason: null });
+  });
   return {
     iteration: i,
     island: outcome.island,
@@ -75,8 +75,9 @@ export function buildRecord(i: number, outcome: IterationOutcome, store: RunStor
     status: outcome.failure === null ? 'evaluated' : 'operator-failed',
     reason: outcome.failure,
     children,
-    cells,
-    migrations: migrations.map((m) => ({ from: m.from, to: m.to, variantId: m.variantId, addStatus: m.result.status })),
+    cells: changes.cells,
+    migrations: changes.migrations.map((m) => ({ from: m.from, to: m.to, variantId: m.variantId, addStatus: m.result.status })),
+    resets: changes.resets,
     elapsedMs: extra.elapsedMs,
     arm: extra.arm,
     llm: extra.llm,
@@ -91,7 +92,7 @@ export function qdMetricsOf(i: number, islands: IslandModel): QdMetricsRow[] {
     iteration: i, island, filledCells: s.filledCells, coverage: s.coverage, qdScore: s.qdScore,
     normalizedQdScore: s.qdScore / s.totalCells, bestFitness: s.bestFitness, meanFitness: s.meanFitness,
   });
-  return [row(-1, islands.stats()), ...islands.islands.map((island, k) => row(k, island.stats()))];
+  return [row(-1, islands.stats()), ...islands.islands.map((island, k) => row(k, island.result.stats()))];
 }
 
 /** The bandit's reward for an iteration: 1 if a child filled a new cell, 0.5 if one improved a cell's elite, else 0. */

@@ -34,7 +34,11 @@ export function loadProblem(dir: string): Problem {
   const problems: string[] = [];
 
   manifest.descriptors.forEach((d, i) => {
-    if (!(d.max > d.min)) problems.push(`descriptors[${i}].max: must be greater than min (${d.min}), got ${d.max}`);
+    if (!('values' in d)) {
+      if (!(d.max > d.min)) problems.push(`descriptors[${i}].max: must be greater than min (${d.min}), got ${d.max}`);
+      return;
+    }
+    d.values.forEach((v, k) => { if (d.values.indexOf(v) !== k) problems.push(`descriptors[${i}].values[${k}]: ${JSON.stringify(v)} is listed twice`); });
   });
   const names = manifest.descriptors.map((d) => d.name);
   names.forEach((n, i) => { if (names.indexOf(n) !== i) problems.push(`descriptors[${i}].name: "${n}" is declared twice`); });

@@ -1,5 +1,9 @@
 // Re-checking a new best: the first score and the scores under fresh seeds become one recorded fitness with its spread.
-import type { Evaluation, RecheckResult } from '../common/types.js';
+import { rngFor } from '../common/rng.js';
+import type { Evaluation, RecheckResult, Variant } from '../common/types.js';
+import type { RunConfig } from './config-schema.js';
+import type { IterationOutcome } from './iteration-record.js';
+import type { RunStore } from './run-store.js';
 
 export type Aggregate = RecheckResult['aggregate'];
 type Ok = Extract<Evaluation, { status: 'ok' }>;
@@ -35,4 +39,28 @@ export function combineRecheck(first: Ok, rechecks: readonly Evaluation[], seeds
     };
   }
   return { ...first, fitness: recheck.value, recheck };
+}
+
+/**
+ * A child that would become the run's best is evaluated again with fresh seeds before it is
+ * committed, and recorded with the aggregate. Decided at commit, in order, against the committed
+ * best, so it is as deterministic as the rest of the run.
+ */
+export async function recheckBest(i: number, outcome: IterationOutcome, committedBest: number,
+  run: Pick<RunConfig, 'seed' | 'evaluation'> & { store: Pick<RunStore, 'hasEvaluation'>; evaluate: (variant: Variant, i: number, seed: number) => Promise<Evaluation> }): Promise<void> {
+  const { count, aggregate } = run.evaluation.recheck;
+  let best = committedBest;
+  const seen = new Set<string>();
+  for (const [k, child] of outcome.children.entries()) {
+    // A child the commit will reject as a duplicate (buildRecord) is not re-checked: whether its own
+    // evaluation exists depends on timing, and its score must not move `best` for its siblings.
+    const duplicate = seen.has(child.variant.id) || run.store.hasEvaluation(child.variant.id);
+    seen.add(child.variant.id);
+    const first = child.evaluation;
+    if (duplicate || first === null || first.status !== 'ok' || first.fitness <= best) continue;
+    const seeds = Array.from({ length: count }, (_, r) => rngFor(run.seed, i, `recheck/${k}/${r}`).uint32());
+    const rechecks = await Promise.all(seeds.map((seed) => run.evaluate(child.variant, i, seed)));
+    child.evaluation = combineRecheck(first, rechecks, seeds, aggregate);
+    if (child.evaluation.status === 'ok') best = Math.max(best, child.evaluation.fitness);
+  }
 }

@@ -1,7 +1,9 @@
 // RunReader: read-only access to a run's database for status, export and show; never takes the write lock.
 import { resolve } from 'node:path';
-import { GridArchive } from '../archives/grid-archive.js';
-import type { ArchiveStats } from '../archives/archive.js';
+import type { Archive, ArchiveDescription, ArchiveStats } from '../archives/archive.js';
+import { archiveFromDescription } from '../archives/archive-factory.js';
+import { resultDescription } from '../archives/island-model.js';
+import { storedArchive } from './archive-setup.js';
 import { contentId } from '../common/content-id.js';
 import type { DescriptorSpec, Evaluation, Variant } from '../common/types.js';
 import { storedConfig, type RunConfig, type ProblemManifest } from './config-schema.js';
@@ -21,6 +23,8 @@ export interface EliteRow {
   privateMetrics: Record<string, number | string | boolean>;
   /** Spread (max - min) of the scores of a re-checked elite; null when it was not re-checked. */
   recheckSpread: number | null;
+  /** A soft archive's acceptance threshold for the cell; for other archives the elite's fitness (what a challenger must beat). */
+  threshold: number;
   parentIds: string[];
   operator: string;
   iteration: number;
@@ -43,7 +47,10 @@ export interface RunStatus {
   /** Children whose content matched an already evaluated variant and reused its evaluation. */
   cachedChildren: number;
   elapsedMs: number;
-  archive: ArchiveStats & { islands: ArchiveStats[] };
+  /** kind: "grid", "cvt", or "soft"/"novelty" over one of them, e.g. "soft over cvt". */
+  archive: ArchiveStats & { islands: ArchiveStats[]; kind: string };
+  /** Islands restarted after stagnating (islands.stagnation). */
+  islandResets: number;
   best: { id: string; fitness: number; descriptors: number[]; island: number; cell: number; iteration: number } | null;
   seedVariant: { id: string; fitness: number | null };
   operators: Array<{ operator: string; uses: number; failures: number; children: number; evaluationFailures: number; newCells: number; improvements: number; successRate: number }>;
@@ -79,6 +86,20 @@ export class RunReader {
     return this.problem().descriptors;
   }
 
+  /** The run's archive, as stored when it started (for a CVT, its centroids). */
+  archiveDescription(): ArchiveDescription {
+    return storedArchive(this.store.meta<ArchiveDescription>('archive'), this.config(), this.descriptors());
+  }
+
+  meta<T>(key: string): T | undefined {
+    return this.store.meta<T>(key);
+  }
+
+  /** Islands restarted after stagnating. */
+  islandResets(): ReturnType<RunStore['islandResets']> {
+    return this.store.islandResets();
+  }
+
   /** Elites of every island, by island then cell, with their evaluation and lineage. */
   elites(): EliteRow[] {
     return this.store.archiveCells().map((c) => {
@@ -87,15 +108,14 @@ export class RunReader {
       return {
         island: c.island, cell: c.cell, variantId: c.variantId, fitness: c.fitness, descriptors: c.descriptors,
         metrics: e?.status === 'ok' ? e.metrics : {}, privateMetrics: e?.status === 'ok' ? e.private?.metrics ?? {} : {},
-        recheckSpread: e?.status === 'ok' ? e.recheck?.spread ?? null : null, parentIds: v.lineage.parentIds, operator: v.lineage.operator, iteration: v.lineage.iteration,
+        recheckSpread: e?.status === 'ok' ? e.recheck?.spread ?? null : null, threshold: c.threshold ?? c.fitness, parentIds: v.lineage.parentIds, operator: v.lineage.operator, iteration: v.lineage.iteration,
       };
     });
   }
 
-  /** The archive of one island, or of all islands together, rebuilt from the stored cells. */
-  archive(island?: number, cells = this.store.archiveCells()): GridArchive {
-    const config = this.config();
-    const archive = new GridArchive({ dimensions: this.descriptors(), qdOffset: config.archive.qdOffset });
+  /** The (result) archive of one island, or of all islands together, rebuilt from the stored cells. */
+  archive(island?: number, cells = this.store.archiveCells(), description = this.archiveDescription()): Archive {
+    const archive = archiveFromDescription(resultDescription(description));
     for (const c of cells) {
       if (island === undefined || c.island === island) archive.add({ variantId: c.variantId, fitness: c.fitness, descriptors: c.descriptors, iteration: c.iteration });
     }
@@ -114,8 +134,9 @@ export class RunReader {
   status(): RunStatus {
     const config = this.config();
     const cells = this.store.archiveCells();
-    const combined = this.archive(undefined, cells);
-    const islands = Array.from({ length: config.islands.count }, (_, k) => this.archive(k, cells).stats());
+    const description = this.archiveDescription();
+    const combined = this.archive(undefined, cells, description);
+    const islands = Array.from({ length: config.islands.count }, (_, k) => this.archive(k, cells, description).stats());
     const best = combined.best();
     const bestRow = best ? cells.find((c) => c.variantId === best.variantId && c.cell === best.cell) : undefined;
     const seedId = contentId(this.store.meta<Record<string, string>>('seedFiles')!);
@@ -134,7 +155,8 @@ export class RunReader {
       qdTrend: evenlySpaced(this.store.qdMetrics(), 6),
       cachedChildren: this.store.cachedChildren(),
       elapsedMs: this.store.meta<number>('elapsedMs') ?? 0,
-      archive: { ...combined.stats(), islands },
+      archive: { ...combined.stats(), islands, kind: archiveKind(description) },
+      islandResets: this.store.islandResets().length,
       best: best ? { id: best.variantId, fitness: best.fitness, descriptors: best.descriptors, island: bestRow?.island ?? 0, cell: best.cell, iteration: best.iteration } : null,
       seedVariant: { id: seedId, fitness: seedEval?.status === 'ok' ? seedEval.fitness : null },
       operators: this.store.operatorStats().map((o) => ({
@@ -190,4 +212,9 @@ export class RunReader {
 function evenlySpaced<T>(rows: readonly T[], k: number): T[] {
   if (rows.length <= k) return [...rows];
   return Array.from({ length: k }, (_, j) => rows[Math.round((j * (rows.length - 1)) / (k - 1))]!);
+}
+
+/** How people name an archive: grid, cvt, "soft over grid", "novelty over cvt". */
+export function archiveKind(d: ArchiveDescription): string {
+  return d.kind === 'soft' || d.kind === 'novelty' ? `${d.kind} over ${d.result.kind}` : d.kind;
 }

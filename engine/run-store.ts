@@ -4,71 +4,13 @@ import { hostname } from 'node:os';
 import Database from 'better-sqlite3';
 import { RunLockedError, StorageError } from '../common/errors.js';
 import type { Evaluation, Variant } from '../common/types.js';
-import type { Elite } from '../archives/archive.js';
 import { EVALUATION_COLUMNS, evaluationValues, fromEvaluationRow, type EvaluationRow } from './evaluation-row.js';
 import { LlmRecords } from './llm-records.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './store-schema.js';
 import { processIsAlive } from './process-alive.js';
 
-/** One child of a committed iteration. `evaluation` is null when the variant's evaluation was already stored. */
-export interface ChildRecord {
-  variant: Variant & { note?: string };
-  evaluation: Evaluation | null;
-  addStatus: 'new' | 'improved' | 'rejected';
-  cell: number | null;
-  improvement: number | null;
-  clipped: boolean;
-  reason: string | null;
-}
-
-/** Everything one iteration changes, written in one transaction by commit(). */
-export interface IterationRecord {
-  iteration: number;
-  island: number;
-  operator: string;
-  parentIds: string[];
-  status: 'evaluated' | 'operator-failed';
-  reason: string | null;
-  children: ChildRecord[];
-  /** Archive cells whose elite changed, on any island (migration included). */
-  cells: Array<{ island: number; cell: number; elite: Elite }>;
-  migrations: Array<{ from: number; to: number; variantId: string; addStatus: string }>;
-  /** Total wall-clock time the run has spent, all sessions together, as of this commit. */
-  elapsedMs: number;
-  /** The arm (operator, model, temperature) that made the children, and the bandit's reward for it. */
-  arm: string;
-  reward: number;
-  /** LLM calls this iteration's operator made (answers reused from the cache included), their tokens and cost. */
-  llm: IterationUsage;
-  /** QD metrics after this iteration, when it is a multiple of archive.metricsInterval (island -1: overall). */
-  qdMetrics?: QdMetricsRow[];
-}
-
-export interface QdMetricsRow {
-  iteration: number; island: number; filledCells: number; coverage: number; qdScore: number;
-  /** QD score over the number of cells: the mean of (fitness - offset) over every cell, empty ones counting 0. */
-  normalizedQdScore: number; bestFitness: number | null; meanFitness: number | null;
-}
-
-export interface IterationUsage { calls: number; tokens: number; cost: number }
-
-/** A row of the evaluation log, as replayed to rebuild the archive. */
-export interface LogChild {
-  iteration: number;
-  island: number;
-  variantId: string | null;
-  /** Iteration whose evaluation of this variant is stored: equal to `iteration` unless a stored one was reused. */
-  evaluatedAt: number | null;
-  /** Whether this child reused a stored evaluation (null for an operator failure's row). */
-  cached: boolean | null;
-  status: Evaluation['status'] | null;
-  fitness: number | null;
-  descriptors: number[] | null;
-  /** Per iteration, repeated on each of its rows. */
-  arm: string | null;
-  reward: number | null;
-  llm: IterationUsage;
-}
+export type { ChildRecord, IterationRecord, IterationUsage, LogChild, QdMetricsRow } from './run-records.js';
+import type { IterationRecord, IterationUsage, LogChild, QdMetricsRow } from './run-records.js';
 
 export interface StoredEvaluation {
   variantId: string;
@@ -179,7 +121,9 @@ export class RunStore {
       insertIteration: w ? db.prepare(`INSERT INTO iterations (iteration, island, operator, parent_ids, status, reason, committed_at, arm, reward, llm_calls, llm_tokens, llm_cost)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`) : null,
       insertChild: w ? db.prepare('INSERT INTO children (iteration, child_index, variant_id, cached, add_status, cell, improvement, clipped, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)') : null,
-      upsertCell: w ? db.prepare('INSERT OR REPLACE INTO archive_cells (island, cell, variant_id, fitness, descriptors, iteration) VALUES (?, ?, ?, ?, ?, ?)') : null,
+      upsertCell: w ? db.prepare('INSERT OR REPLACE INTO archive_cells (island, cell, variant_id, fitness, descriptors, iteration, threshold) VALUES (?, ?, ?, ?, ?, ?, ?)') : null,
+      clearIsland: w ? db.prepare('DELETE FROM archive_cells WHERE island = ?') : null,
+      insertReset: w ? db.prepare('INSERT INTO island_resets (iteration, island, survivors) VALUES (?, ?, ?)') : null,
       insertQd: w ? db.prepare(`INSERT INTO qd_metrics (iteration, island, filled_cells, coverage, qd_score, normalized_qd_score, best_fitness, mean_fitness)
         VALUES (@iteration, @island, @filledCells, @coverage, @qdScore, @normalizedQdScore, @bestFitness, @meanFitness)`) : null,
       insertMigration: w ? db.prepare('INSERT INTO migrations (iteration, from_island, to_island, variant_id, add_status) VALUES (?, ?, ?, ?, ?)') : null,
@@ -274,8 +218,12 @@ export class RunStore {
         if (child.addStatus === 'improved') improvements++;
         if (child.addStatus !== 'rejected') improvement += child.improvement ?? 0;
       });
+      for (const r of record.resets ?? []) {
+        s.clearIsland!.run(r.island);
+        s.insertReset!.run(record.iteration, r.island, JSON.stringify(r.survivors));
+      }
       for (const c of record.cells) {
-        s.upsertCell!.run(c.island, c.cell, c.elite.variantId, c.elite.fitness, JSON.stringify(c.elite.descriptors), c.elite.iteration);
+        s.upsertCell!.run(c.island, c.cell, c.elite.variantId, c.elite.fitness, JSON.stringify(c.elite.descriptors), c.elite.iteration, c.threshold ?? null);
       }
       for (const m of record.migrations) s.insertMigration!.run(record.iteration, m.from, m.to, m.variantId, m.addStatus);
       for (const q of record.qdMetrics ?? []) s.insertQd!.run(q);
@@ -295,19 +243,35 @@ export class RunStore {
 
   /** The evaluation log in commit order, one row per child (operator failures give a row with nulls). Streams; memory stays flat. */
   *log(): Generator<LogChild> {
-    const rows = this.db.prepare(`SELECT i.iteration, i.island, c.variant_id AS variantId, e.iteration AS evaluatedAt, c.cached, e.status, e.fitness, e.descriptors,
+    const rows = this.db.prepare(`SELECT i.iteration, i.island, i.parent_ids AS parentIds, c.variant_id AS variantId, e.iteration AS evaluatedAt, c.cached, e.status, e.fitness, e.descriptors,
         i.arm, i.reward, i.llm_calls AS calls, i.llm_tokens AS tokens, i.llm_cost AS cost
       FROM iterations i LEFT JOIN children c ON c.iteration = i.iteration LEFT JOIN evaluations e ON e.variant_id = c.variant_id
-      ORDER BY i.iteration, c.child_index`).iterate() as IterableIterator<Omit<LogChild, 'descriptors' | 'cached' | 'llm'> & { descriptors: string | null; cached: number | null } & IterationUsage>;
+      ORDER BY i.iteration, c.child_index`).iterate() as IterableIterator<Omit<LogChild, 'descriptors' | 'cached' | 'llm' | 'parentIds'> & { descriptors: string | null; cached: number | null; parentIds: string } & IterationUsage>;
     for (const { calls, tokens, cost, ...row } of rows) {
-      yield { ...row, cached: row.cached === null ? null : row.cached === 1, descriptors: row.descriptors === null ? null : (JSON.parse(row.descriptors) as number[]), llm: { calls, tokens, cost } };
+      yield {
+        ...row, parentIds: JSON.parse(row.parentIds) as string[], cached: row.cached === null ? null : row.cached === 1,
+        descriptors: row.descriptors === null ? null : (JSON.parse(row.descriptors) as number[]), llm: { calls, tokens, cost },
+      };
     }
   }
 
   /** Current elites of every island, by island then cell. */
-  archiveCells(): Array<{ island: number; cell: number; variantId: string; fitness: number; descriptors: number[]; iteration: number }> {
-    const rows = this.db.prepare('SELECT island, cell, variant_id AS variantId, fitness, descriptors, iteration FROM archive_cells ORDER BY island, cell').all() as Array<{ island: number; cell: number; variantId: string; fitness: number; descriptors: string; iteration: number }>;
+  archiveCells(): Array<{ island: number; cell: number; variantId: string; fitness: number; descriptors: number[]; iteration: number; threshold: number | null }> {
+    // A run written before schema 5 and opened read-only has no threshold column.
+    const threshold = this.hasColumn('archive_cells', 'threshold') ? 'threshold' : 'NULL AS threshold';
+    const rows = this.db.prepare(`SELECT island, cell, variant_id AS variantId, fitness, descriptors, iteration, ${threshold} FROM archive_cells ORDER BY island, cell`).all() as Array<{ island: number; cell: number; variantId: string; fitness: number; descriptors: string; iteration: number; threshold: number | null }>;
     return rows.map((r) => ({ ...r, descriptors: JSON.parse(r.descriptors) as number[] }));
+  }
+
+  /** Islands restarted after stagnating, in commit order. */
+  islandResets(): Array<{ iteration: number; island: number; survivors: string[] }> {
+    if (!this.hasTable('island_resets')) return [];
+    const rows = this.db.prepare('SELECT iteration, island, survivors FROM island_resets ORDER BY iteration, island').all() as Array<{ iteration: number; island: number; survivors: string }>;
+    return rows.map((r) => ({ ...r, survivors: JSON.parse(r.survivors) as string[] }));
+  }
+
+  private hasColumn(table: string, column: string): boolean {
+    return (this.db.prepare(`SELECT count(*) FROM pragma_table_info(?) WHERE name = ?`).pluck().get(table, column) as number) > 0;
   }
 
   operatorStats(): Array<{ operator: string; uses: number; failures: number; children: number; evaluationFailures: number; newCells: number; improvements: number; totalImprovement: number }> {

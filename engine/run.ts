@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, InterruptedError, OuroborosError, StorageError } from '../common/errors.js';
 import { EvaluationPool } from '../fitness/evaluation-pool.js';
 import type { PromptTemplates } from '../operators/llm/prompt-template.js';
+import type { ArchiveDescription } from '../archives/archive.js';
+import { describeArchive, storedArchive } from './archive-setup.js';
 import { storedConfig, type RunConfig } from './config-schema.js';
 import type { GatewayStats } from './llm-gateway.js';
 import type { LlmRecords } from './llm-records.js';
@@ -67,6 +69,7 @@ export async function startRun(configFile: string, options: RunOptions = {}): Pr
   const config: RunConfig = { ...loaded.config, ...(options.seed !== undefined ? { seed: options.seed } : {}) };
   if (options.maxIterations !== undefined) config.budget = { ...config.budget, iterations: options.maxIterations };
   const problem = loadProblem(loaded.problemDir);
+  const archive = describeArchive(config, problem.descriptors, loaded.path);
   const llm = usesLlm(config) ? { templates: loadTemplates(promptsDir(config.llm, dirname(loaded.path)), loaded.path), endpoint: resolveEndpoint(config.llm!, options.baseUrl, undefined) } : null;
   const db = resolve(options.db ?? (config.db !== undefined ? resolve(dirname(loaded.path), config.db) : defaultDbPath(loaded.path)));
   const workers = options.workers ?? config.workers ?? availableParallelism();
@@ -87,13 +90,14 @@ export async function startRun(configFile: string, options: RunOptions = {}): Pr
       problemDir: problem.dir,
       problem: problem.manifest,
       seedFiles: problem.seedFiles,
+      archive,
       ...(llm ? { prompts: llm.templates, baseUrl: storableUrl(llm.endpoint.baseURL) ?? null } : {}),
     });
   } catch (error) {
     await pool.close();
     throw error;
   }
-  return drive(store, pool, problem, config, config.budget, workers, options, llm);
+  return drive(store, pool, problem, config, archive, config.budget, workers, options, llm);
 }
 
 /** Continues a run from its last committed iteration; the result is the same as if it had never stopped. */
@@ -125,7 +129,8 @@ export async function resumeRun(dbFile: string, options: Omit<RunOptions, 'db' |
     pool = await openPool(problem, config, workers);
     const llm = usesLlm(config) ? { templates: store.meta<PromptTemplates>('prompts')!, endpoint: resolveEndpoint(config.llm!, options.baseUrl, store.meta<string | null>('baseUrl') ?? undefined) } : null;
     if (options.signal?.aborted) throw new InterruptedError('interrupted before the resume started; the run is unchanged');
-    return await drive(store, pool, problem, config, budget, workers, options, llm);
+    const archive = storedArchive(store.meta<ArchiveDescription>('archive'), config, problem.descriptors);
+    return await drive(store, pool, problem, config, archive, budget, workers, options, llm);
   } catch (error) {
     if (pool === undefined) store.close();
     else if (error instanceof InterruptedError) { await pool.close(); store.close(); }
@@ -152,7 +157,7 @@ interface LlmSide {
   replaySource?: LlmRecords;
 }
 
-async function drive(store: RunStore, pool: EvaluationPool, problem: Problem, config: RunConfig, budget: Budget, workers: number, options: RunOptions, llmSide: LlmSide | null): Promise<RunResult> {
+async function drive(store: RunStore, pool: EvaluationPool, problem: Problem, config: RunConfig, archive: ArchiveDescription, budget: Budget, workers: number, options: RunOptions, llmSide: LlmSide | null): Promise<RunResult> {
   const started = performance.now();
   try {
     store.setMeta('status', 'running');
@@ -163,7 +168,7 @@ async function drive(store: RunStore, pool: EvaluationPool, problem: Problem, co
     }
     const gateway = llmSide && config.llm ? createGateway(config.llm, store.llm(), llmSide.endpoint, llmSide.replaySource) : null;
     const engine = new SearchEngine({
-      store, pool, problem, config, budget,
+      store, pool, problem, config, archive, budget,
       arms: createArms(config, gateway && llmSide ? { service: gateway, templates: llmSide.templates } : null),
       policy: policyOf(config),
       ...(gateway && config.llm ? {
@@ -213,6 +218,7 @@ export async function replayRun(sourceFile: string, options: Omit<RunOptions, 's
     const evaluatorPath = join(problemDir, manifest.evaluator);
     if (!existsSync(evaluatorPath)) throw new ConfigError(evaluatorPath, ['the source run\'s evaluator module is missing (the problem folder was moved or changed)']);
     const problem = storedProblem(problemDir, manifest, seedFiles);
+    const archive = storedArchive(source.meta<ArchiveDescription>('archive'), config, problem.descriptors);
     const iterations = source.committedIterations();
     const { wallClockSeconds: _unused, ...rest } = config.budget;
     const budget: Budget = { ...rest, iterations };
@@ -225,11 +231,11 @@ export async function replayRun(sourceFile: string, options: Omit<RunOptions, 's
     }
     const store = RunStore.create(db, {
       engineVersion: ENGINE_VERSION, createdAt: new Date().toISOString(), configPath: source.meta<string>('configPath') ?? sourcePath,
-      config: { ...config, budget }, problemDir, problem: manifest, seedFiles, replayOf: sourcePath,
+      config: { ...config, budget }, problemDir, problem: manifest, seedFiles, replayOf: sourcePath, archive,
       ...(usesLlm(config) ? { prompts: source.meta<PromptTemplates>('prompts') } : {}),
     });
     const llm = usesLlm(config) ? { templates: source.meta<PromptTemplates>('prompts')!, endpoint: null, replaySource: source.llm() } : null;
-    const result = await drive(store, pool, problem, config, budget, workers, options, llm);
+    const result = await drive(store, pool, problem, config, archive, budget, workers, options, llm);
     const replayed = RunStore.open(db, { write: false });
     try {
       const mine = JSON.stringify(replayed.archiveCells());

@@ -1,7 +1,8 @@
 // SearchEngine: the steady-state MAP-Elites loop: select, vary, evaluate, insert, commit, in iteration order.
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import { IslandModel } from '../archives/island-model.js';
+import type { ArchiveDescription, Elite } from '../archives/archive.js';
+import type { CellChange, IslandModel } from '../archives/island-model.js';
 import { selectParents } from '../archives/parent-selection.js';
 import { contentId } from '../common/content-id.js';
 import { EvaluatorError, InternalError, OuroborosError } from '../common/errors.js';
@@ -10,6 +11,7 @@ import type { Evaluation, Variant } from '../common/types.js';
 import type { EvaluationPool } from '../fitness/evaluation-pool.js';
 import type { VariationContext } from '../operators/operator.js';
 import { checkParams } from '../operators/param-space.js';
+import { islandsFor, selectionInfo } from './archive-setup.js';
 import type { RunConfig } from './config-schema.js';
 import { buildRecord, type ChildOutcome, type IterationOutcome } from './iteration-record.js';
 import { Bandit, type BanditPolicy } from './bandit.js';
@@ -17,7 +19,7 @@ import { committedBudgetSpent, type Budget, type Progress, type StopReason } fro
 import type { LlmGateway } from './llm-gateway.js';
 import type { Arm } from './operator-registry.js';
 import { buildContext, type ContextSource } from './variation-context.js';
-import { combineRecheck } from './recheck.js';
+import { recheckBest } from './recheck.js';
 import type { Problem } from './problem.js';
 import type { RunStore } from './run-store.js';
 
@@ -36,6 +38,8 @@ export interface EngineOptions {
   pool: EvaluationPool;
   problem: Problem;
   config: RunConfig;
+  /** The archive every island is (engine/archive-setup.ts). */
+  archive: ArchiveDescription;
   arms: Arm[];
   policy: BanditPolicy;
   llm?: EngineLlm;
@@ -80,9 +84,11 @@ export class SearchEngine {
   private evaluations: number;
   private aborted = false;
   private committed = 0;
+  /** Children made from each variant by committed iterations: what score-children selection divides by. */
+  private readonly childCounts = new Map<string, number>();
 
   constructor(private readonly o: EngineOptions) {
-    this.islands = new IslandModel(o.config.islands.count, { dimensions: o.problem.descriptors, qdOffset: o.config.archive.qdOffset });
+    this.islands = islandsFor(o.config, o.archive);
     this.bandit = new Bandit(o.arms.map((a) => a.label), o.arms.map((a) => a.weight), o.policy);
     this.armIndex = new Map(o.arms.map((a, k) => [a.label, k]));
     // Not the run's signal: on a first Ctrl-C the calls in flight are answered and stored (paid for once);
@@ -108,7 +114,9 @@ export class SearchEngine {
     while (this.pending.has(this.committed)) {
       const outcome = await this.pending.get(this.committed)!;
       if (this.aborted || outcome.abandoned) break;
-      if (this.o.config.evaluation.recheck.count > 0) await this.recheckBest(this.committed, outcome);
+      if (this.o.config.evaluation.recheck.count > 0) {
+        await recheckBest(this.committed, outcome, this.bestFitness, { ...this.o.config, store: this.o.store, evaluate: (v, i, seed) => this.evaluate(v, i, seed) });
+      }
       if (this.aborted) break;
       this.pending.delete(this.committed);
       this.commit(this.committed, outcome);
@@ -175,10 +183,19 @@ export class SearchEngine {
 
   private replay(start: number): void {
     let current = -1;
+    let island = 0;
+    let parentIds: string[] = [];
+    let children = 0;
+    let batch: Elite[] = [];
     let evaluations = 0;
     let stopped = false;
     const finish = (c: number): void => {
-      this.afterApply(c);
+      // The same IslandModel.apply as the live commit (buildRecord), so the islands come out the same.
+      this.noteApplied(parentIds, children, this.islands.apply(c, island, batch).cells);
+      if (c === 0 && this.islands.stats().filledCells === 0) {
+        const e = this.o.store.getEvaluation(contentId(this.o.problem.seedFiles))?.evaluation;
+        throw seedFailure(e && e.status !== 'ok' ? `${e.status} (${e.reason}): ${e.message}` : 'it was not added');
+      }
       // The live run stopped launching once a deterministic budget was spent at some commit; so does the replay.
       stopped ||= this.spent(evaluations) !== null || this.wallClockSpent(this.elapsedBefore);
       // Iterations already committed are not launched again, but their choice is repeated: it counts as a pull.
@@ -188,23 +205,28 @@ export class SearchEngine {
       if (row.iteration !== current) {
         if (current >= 0) finish(current);
         current = row.iteration;
+        island = row.island;
+        parentIds = row.parentIds;
+        children = 0;
+        batch = [];
         this.credit(row.arm, row.reward, row.llm);
       }
+      if (row.variantId !== null) children++;
       if (row.cached === false) evaluations++;
       // A child identical to an existing variant was rejected without being inserted again.
       if (row.status === 'ok' && row.variantId !== null && row.cached === false) {
-        const elite = { variantId: row.variantId, fitness: row.fitness!, descriptors: row.descriptors!, iteration: row.iteration };
-        for (const island of row.iteration === 0 ? this.allIslands() : [row.island]) {
-          if (this.islands.island(island).add(elite).status !== 'rejected') this.bestFitness = Math.max(this.bestFitness, elite.fitness);
-        }
+        batch.push({ variantId: row.variantId, fitness: row.fitness!, descriptors: row.descriptors!, iteration: row.iteration });
       }
-    }
-    if (this.islands.stats().filledCells === 0) {
-      const e = this.o.store.getEvaluation(contentId(this.o.problem.seedFiles))?.evaluation;
-      throw seedFailure(e && e.status !== 'ok' ? `${e.status} (${e.reason}): ${e.message}` : 'it was not added');
     }
     if (current >= 0) finish(current);
     if (current !== start - 1) throw new InternalError(`log replay ended at iteration ${current}, expected ${start - 1}`);
+  }
+
+  /** Bookkeeping after an iteration's children entered the islands, identical live and in replay. */
+  private noteApplied(parentIds: readonly string[], children: number, cells: ReadonlyArray<Pick<CellChange, 'elite'>>): void {
+    for (const id of parentIds) this.childCounts.set(id, (this.childCounts.get(id) ?? 0) + children);
+    // Elitist result archives never lose their best (a reset keeps the best survivors), so a running maximum is exact.
+    for (const c of cells) this.bestFitness = Math.max(this.bestFitness, c.elite.fitness);
   }
 
   /** Iterations whose parents come from the archive as committed up to iteration c. */
@@ -221,12 +243,6 @@ export class SearchEngine {
     return this.islands.islands.map((_, k) => k);
   }
 
-  /** Work done after iteration c's children are in the archive, identical live and in replay. */
-  private afterApply(c: number): ReturnType<IslandModel['migrate']> {
-    const interval = this.o.config.islands.migrationInterval;
-    return c > 0 && c % interval === 0 ? this.islands.migrate(c) : [];
-  }
-
   private launch(i: number): void {
     if (this.o.budget.iterations !== undefined && i >= this.o.budget.iterations) return;
     if (this.pending.has(i) || i < this.committed) throw new InternalError(`iteration ${i} launched twice`);
@@ -239,8 +255,10 @@ export class SearchEngine {
     const island = i % this.islands.islands.length;
     const armIndex = this.bandit.choose(rngFor(this.o.config.seed, i, 'operator-choice'));
     const arm = this.o.arms[armIndex]!;
-    const elites = this.islands.island(island).elites();
-    const chosen = selectParents(elites, arm.operator.parentCount, rngFor(this.o.config.seed, i, 'select'), this.o.config.selection);
+    const archive = this.islands.island(island);
+    const elites = archive.elites();
+    const { selection } = this.o.config;
+    const chosen = selectParents(elites, arm.operator.parentCount, rngFor(this.o.config.seed, i, 'select'), selection, selectionInfo(archive, elites, selection, this.childCounts));
     const parents = chosen.map((e) => {
       const v = this.o.store.getVariant(e.variantId);
       if (v === undefined) throw new InternalError(`elite ${e.variantId} is not stored`);
@@ -318,37 +336,13 @@ export class SearchEngine {
     return this.o.pool.evaluate({ variantId: variant.id, files: variant.files, params, seed, iteration: i, problemDir: this.o.problem.dir });
   }
 
-  /**
-   * A child that would become the run's best is evaluated again with fresh seeds before it is
-   * committed, and recorded with the aggregate (engine/recheck.ts). Decided at commit, in order,
-   * against the committed best, so it is as deterministic as the rest of the run.
-   */
-  private async recheckBest(i: number, outcome: IterationOutcome): Promise<void> {
-    const { count, aggregate } = this.o.config.evaluation.recheck;
-    let best = this.bestFitness;
-    const seen = new Set<string>();
-    for (const [k, child] of outcome.children.entries()) {
-      // A child the commit will reject as a duplicate (buildRecord) is not re-checked: whether its own
-      // evaluation exists depends on timing, and its score must not move `best` for its siblings.
-      const duplicate = seen.has(child.variant.id) || this.o.store.hasEvaluation(child.variant.id);
-      seen.add(child.variant.id);
-      const first = child.evaluation;
-      if (duplicate || first === null || first.status !== 'ok' || first.fitness <= best) continue;
-      const seeds = Array.from({ length: count }, (_, r) => rngFor(this.o.config.seed, i, `recheck/${k}/${r}`).uint32());
-      const rechecks = await Promise.all(seeds.map((seed) => this.evaluate(child.variant, i, seed)));
-      child.evaluation = combineRecheck(first, rechecks, seeds, aggregate);
-      if (child.evaluation.status === 'ok') best = Math.max(best, child.evaluation.fitness);
-    }
-  }
-
   private commit(i: number, outcome: IterationOutcome): void {
     const llm = this.o.llm?.gateway.takeUsage(i) ?? { calls: 0, tokens: 0, cost: 0 };
     const arm = outcome.arm < 0 ? 'seed' : this.o.arms[outcome.arm]!.label;
-    const record = buildRecord(i, outcome, this.o.store, this.islands, () => this.afterApply(i), { elapsedMs: this.elapsedMs(), arm, llm, metricsInterval: this.o.config.archive.metricsInterval });
+    const record = buildRecord(i, outcome, this.o.store, this.islands, { elapsedMs: this.elapsedMs(), arm, llm, metricsInterval: this.o.config.archive.metricsInterval });
     this.o.store.commit(record);
     this.credit(arm, record.reward, llm);
-    // Every elite that entered an island is in record.cells; the record already looked up what it needed.
-    for (const c of record.cells) this.bestFitness = Math.max(this.bestFitness, c.elite.fitness);
+    this.noteApplied(record.parentIds, record.children.length, record.cells);
     this.evaluations += record.children.filter((c) => c.evaluation !== null).length;
     for (const child of outcome.children) {
       if (this.inflight.get(child.variant.id)?.iteration === i) this.inflight.delete(child.variant.id);

@@ -132,6 +132,17 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (iteration, island)
   );
   `,
+  // 4 -> 5: archives beyond the grid. A soft (CMA-MAE) archive's cell threshold is stored beside the
+  // cell's elite; an island restarted after stagnating is recorded with the survivors it restarted from.
+  `
+  ALTER TABLE archive_cells ADD COLUMN threshold REAL;
+  CREATE TABLE island_resets (
+    iteration INTEGER NOT NULL,
+    island INTEGER NOT NULL,
+    survivors TEXT NOT NULL,
+    PRIMARY KEY (iteration, island)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

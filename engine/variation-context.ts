@@ -19,7 +19,7 @@ export interface ContextSource {
  * so the prompt (and the cache key made from it) is the same in both.
  */
 export function buildContext(source: ContextSource, parents: Variant[], islandElites: readonly Elite[]): VariationContext {
-  const descriptors = source.descriptors.map((d) => `- ${d.name} in [${d.min}, ${d.max}]${d.description ? `: ${d.description}` : ''}`).join('\n');
+  const descriptors = source.descriptors.map((d) => `- ${d.name} ${'values' in d ? `one of ${d.values.map((v) => JSON.stringify(v)).join(', ')}` : `in [${d.min}, ${d.max}]`}${d.description ? `: ${d.description}` : ''}`).join('\n');
   return {
     task: source.task.trim() === '' ? '(the problem gives no description)' : source.task.trim(),
     descriptors,
@@ -28,15 +28,20 @@ export function buildContext(source: ContextSource, parents: Variant[], islandEl
   };
 }
 
+/** name=value of one descriptor; a categorical one shows its value, not the index the archive keeps. */
+function descriptorText(spec: DescriptorSpec | undefined, v: number, k: number): string {
+  if (spec === undefined) return `${k}=${shortNumber(v)}`;
+  return `${spec.name}=${'values' in spec ? JSON.stringify(spec.values[v]) : shortNumber(v)}`;
+}
+
 function parentContext(source: ContextSource, parent: Variant): ParentContext {
   const stored = source.store.getEvaluation(parent.id)?.evaluation;
   let evaluation: string;
   let artifacts = '';
   if (stored === undefined) evaluation = 'Not evaluated.';
   else if (stored.status === 'ok') {
-    const names = source.descriptors.map((d) => d.name);
     const metrics = Object.entries(stored.metrics ?? {}).map(([k, v]) => `${k}=${typeof v === 'number' ? shortNumber(v) : String(v)}`).join(', ');
-    evaluation = `Fitness ${shortNumber(stored.fitness)}; descriptors ${stored.descriptors.map((v, k) => `${names[k] ?? k}=${shortNumber(v)}`).join(', ')}${metrics ? `; metrics ${metrics}` : ''}.`;
+    evaluation = `Fitness ${shortNumber(stored.fitness)}; descriptors ${stored.descriptors.map((v, k) => descriptorText(source.descriptors[k], v, k)).join(', ')}${metrics ? `; metrics ${metrics}` : ''}.`;
     artifacts = Object.entries(stored.artifacts ?? {}).map(([k, v]) => `${k}: ${v}`).join('\n');
     if (stored.recheck) evaluation += ` Re-checked with ${stored.recheck.samples.length - 1} fresh seed(s): first score ${shortNumber(stored.recheck.first)}, spread ${shortNumber(stored.recheck.spread)}.`;
   } else {
@@ -60,7 +65,7 @@ function pickElites(source: ContextSource, parents: Variant[], elites: readonly 
   const chosen = new Set(fittest.map((e) => e.variantId));
   const anchor = source.store.getEvaluation(parents[0]!.id)?.evaluation;
   const at = anchor?.status === 'ok' ? anchor.descriptors : null;
-  const distance = (e: Elite) => at === null ? 0 : source.descriptors.reduce((s, d, j) => s + ((e.descriptors[j]! - at[j]!) / (d.max - d.min)) ** 2, 0);
+  const distance = (e: Elite) => at === null ? 0 : source.descriptors.reduce((s, d, j) => s + ('values' in d ? (e.descriptors[j] === at[j] ? 0 : 1) : ((e.descriptors[j]! - at[j]!) / (d.max - d.min)) ** 2), 0);
   const far = candidates.filter((e) => !chosen.has(e.variantId)).sort((a, b) => distance(b) - distance(a) || byId(a, b)).slice(0, k - fittest.length);
   return [...fittest, ...far].map((e) => ({ id: e.variantId, fitness: e.fitness, descriptors: e.descriptors, files: source.store.getVariant(e.variantId)?.files ?? {} }));
 }

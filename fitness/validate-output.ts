@@ -34,6 +34,14 @@ export function validateOutput(raw: unknown, descriptors: readonly DescriptorSpe
   for (let i = 0; i < descriptors.length; i++) {
     const name = descriptors[i]!.name;
     const v = Array.isArray(given) ? given[i] : (given as Record<string, unknown>)[name];
+    const spec = descriptors[i]!;
+    if ('values' in spec) {
+      // A categorical descriptor is reported as its value and kept as the value's index.
+      const index = spec.values.indexOf(v as string | number);
+      if (index < 0) return { ok: false, message: `descriptor ${name} must be one of ${spec.values.map((x) => JSON.stringify(x)).join(', ')} (got ${show(v)})` };
+      values.push(index);
+      continue;
+    }
     if (typeof v !== 'number') return { ok: false, message: `descriptor ${name} must be a number (got ${show(v)})` };
     if (!Number.isFinite(v)) return { ok: false, message: `descriptor ${name} must be finite (got ${v})` };
     values.push(v);

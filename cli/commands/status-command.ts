@@ -24,9 +24,10 @@ export function formatStatus(s: RunStatus): string {
   const reasons = Object.entries(s.evaluationsByReason).map(([k, v]) => `${k} ${v}`).join(', ');
   if (reasons) lines.push(`  without a score, by reason: ${reasons}`);
   const a = s.archive;
-  lines.push(`archive: ${a.filledCells}/${a.totalCells} cells (coverage ${pct(a.coverage)}), QD score ${a.qdScore.toPrecision(6)} (offset ${a.qdOffset}), best ${a.bestFitness?.toPrecision(6) ?? '-'}, mean ${a.meanFitness?.toPrecision(6) ?? '-'}`);
+  lines.push(`archive (${a.kind}): ${a.filledCells}/${a.totalCells} cells (coverage ${pct(a.coverage)}), QD score ${a.qdScore.toPrecision(6)} (offset ${a.qdOffset}), best ${a.bestFitness?.toPrecision(6) ?? '-'}, mean ${a.meanFitness?.toPrecision(6) ?? '-'}`);
   if (a.islands.length > 1) {
     a.islands.forEach((isl, k) => lines.push(`  island ${k}: ${isl.filledCells} cells, QD ${isl.qdScore.toPrecision(6)}, best ${isl.bestFitness?.toPrecision(6) ?? '-'}`));
+    if (s.islandResets > 0) lines.push(`  ${s.islandResets} island reset(s) after stagnating`);
   }
   if (s.qdTrend.length > 1) {
     lines.push(`  over time: ${s.qdTrend.map((q) => `it ${q.iteration}: ${q.filledCells} cells, QD ${q.qdScore.toPrecision(4)}, best ${q.bestFitness?.toPrecision(4) ?? '-'}`).join(' | ')}`);

@@ -73,7 +73,7 @@ const badConfigs: Array<[string, unknown, string[]]> = [
   ['operators that all weigh 0', { ...valid, operators: [{ type: 'param-mutation', weight: 0 }, { type: 'param-crossover', weight: 0 }] },
     ['operators: at least one operator needs a weight above 0']],
   ['an unknown selection strategy', { ...valid, selection: { strategy: 'roulette' } },
-    ['selection.strategy: must be one of "uniform", "tournament" (got "roulette")']],
+    ['selection.strategy: must be one of "uniform", "tournament", "fitness-proportional", "rank", "score-children", "novelty" (got "roulette")']],
   ['a tournament of size 1', { ...valid, selection: { strategy: 'tournament', size: 1 } }, ['selection.size: must be at least 2 (got 1)']],
   ['too many islands', { ...valid, islands: { count: 100 } }, ['islands.count: must be at most 64 (got 100)']],
   ['a timeout of 0', { ...valid, evaluation: { timeoutMs: 0 } }, ['evaluation.timeoutMs: must be at least 1 (got 0)']],
@@ -152,8 +152,11 @@ test('a minimal config is filled with the documented defaults and its problem re
     evaluation: { timeoutMs: 30_000, memoryLimitMb: 2048, recheck: { count: 0, aggregate: 'mean' } },
     operators: [{ type: 'param-mutation', weight: 1 }],
     selection: { strategy: 'uniform' },
-    islands: { count: 1, migrationInterval: 50 },
-    archive: { qdOffset: 0, metricsInterval: 10 },
+    islands: { count: 1, migrationInterval: 50, migrationRate: 1, topology: 'ring', stagnation: 0, survivors: 4 },
+    archive: {
+      layout: 'grid', cvt: { cells: 1000, iterations: 20 }, rule: 'elitist', soft: { learningRate: 0.1 }, novelty: { neighbours: 15, threshold: 0.05 },
+      epsilon: 0, qdOffset: 0, metricsInterval: 10,
+    },
     operatorChoice: { policy: 'weights' },
   });
 });

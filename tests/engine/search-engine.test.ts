@@ -4,6 +4,7 @@ import { EvaluationPool } from '../../fitness/evaluation-pool.js';
 import { loadRunConfig } from '../../engine/load-config.js';
 import { loadProblem } from '../../engine/problem.js';
 import { RunStore } from '../../engine/run-store.js';
+import { describeArchive } from '../../engine/archive-setup.js';
 import { SearchEngine } from '../../engine/search-engine.js';
 import type { Operator } from '../../operators/operator.js';
 import { ParamMutationOperator } from '../../operators/param-mutation-operator.js';
@@ -28,7 +29,7 @@ async function runTwins(db: string, iterations: number) {
   const store = RunStore.create(db, { config, seedFiles: problem.seedFiles }) ;
   const pool = await EvaluationPool.open({ evaluatorPath: problem.evaluatorPath, descriptors: problem.descriptors, workers: 2, timeoutMs: 5000 });
   try {
-    const engine = new SearchEngine({ store, pool, problem, config, arms: [{ label: 'twin', operator: new TwinOperator(), weight: 1, llm: null }], policy: { kind: 'weights' }, budget: { iterations }, signal: new AbortController().signal });
+    const engine = new SearchEngine({ store, pool, problem, config, archive: describeArchive(config, problem.descriptors, problemDir), arms: [{ label: 'twin', operator: new TwinOperator(), weight: 1, llm: null }], policy: { kind: 'weights' }, budget: { iterations }, signal: new AbortController().signal });
     return { result: await engine.run(), store };
   } finally {
     await pool.close();
@@ -77,7 +78,7 @@ async function runPatient(store: RunStore, iterations: number, signal: AbortSign
   const problem = loadProblem(problemDir);
   const pool = await EvaluationPool.open({ evaluatorPath: problem.evaluatorPath, descriptors: problem.descriptors, workers: 2, timeoutMs: 5000 });
   try {
-    const engine = new SearchEngine({ store, pool, problem, config, arms: [{ label: 'patient', operator: new PatientOperator(), weight: 1, llm: null }], policy: { kind: 'weights' }, budget: { iterations }, signal });
+    const engine = new SearchEngine({ store, pool, problem, config, archive: describeArchive(config, problem.descriptors, problemDir), arms: [{ label: 'patient', operator: new PatientOperator(), weight: 1, llm: null }], policy: { kind: 'weights' }, budget: { iterations }, signal });
     return await engine.run();
   } finally {
     await pool.close();
