@@ -3,6 +3,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { exportCommand } from './commands/export-command.js';
+import { forkCommand } from './commands/fork-command.js';
 import { searchCommand } from './commands/search-command.js';
 import { showCommand } from './commands/show-command.js';
 import { statusCommand } from './commands/status-command.js';
@@ -57,6 +58,20 @@ async function main(): Promise<number> {
       .option('base-url', { type: 'string', describe: 'LLM endpoint for this session (default: the config\'s llm.baseUrl, else OPENAI_BASE_URL, else the one the run last used); answers already stored are reused, not asked again' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no live progress, only the summary' }),
     async (a) => { code = await searchCommand('resume', { db: a.db, workers: a.workers, maxIterations: a.maxIterations, quiet: a.quiet, stealLock: a.stealLock, baseUrl: a.baseUrl }); })
+    .command('fork <source>', 'start a new run from another run\'s state at an iteration (its archive rebuilt from the log), with the same or a changed config; the source is untouched', (y) => y
+      .positional('source', { type: 'string', demandOption: true, describe: 'the run database to fork' })
+      .option('at', { type: 'number', demandOption: true, describe: 'keep the source\'s iterations 0 to N-1; the fork continues with iteration N', coerce: positiveInt('at') })
+      .option('db', { type: 'string', demandOption: true, describe: 'the new run database' })
+      .option('config', { type: 'string', describe: 'run config for the fork: tunable settings (operators, weights, budgets, selection, islands\' migration) and the archive may change, and the change is recorded; a new archive or descriptor ranges re-bin every stored variant' })
+      .option('max-iterations', { type: 'number', describe: 'the fork\'s total iteration budget (default: its config\'s)', coerce: positiveInt('max-iterations') })
+      .option('workers', { type: 'number', describe: 'evaluation worker threads; does not change the result', coerce: positiveInt('workers') })
+      .option('overwrite', { type: 'boolean', default: false, describe: 'replace an existing database at --db' })
+      .option('create-only', { type: 'boolean', default: false, describe: 'write the fork and stop; `ouroboros resume` continues it' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'no live progress, only the summary' })
+      .example('$0 fork runs/quickstart.sqlite --at 200 --config configs/tuned.json --db runs/tuned.sqlite', 'rewind to iteration 200 and go on with other settings'),
+    async (a) => {
+      code = await forkCommand({ source: a.source, at: a.at!, db: a.db, config: a.config, overwrite: a.overwrite, createOnly: a.createOnly, maxIterations: a.maxIterations, workers: a.workers, quiet: a.quiet });
+    })
     .command('status <db>', 'iterations, evaluations, archive statistics, best variant and operators of a run', (y) => y
       .positional('db', { type: 'string', demandOption: true })
       .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' }),
@@ -75,7 +90,7 @@ async function main(): Promise<number> {
     .option('debug', { type: 'boolean', default: false, describe: 'print stack traces with errors' })
     .epilogue('Exit codes: 0 done, 2 bad input, 3 storage (missing or locked database), 4 evaluator, 5 LLM endpoint failing (resume later) or replay diverged, 130 interrupted, 1 internal error.\n' +
       'A run is one SQLite file; the same config and seed give the same archive. See README.md and docs/architecture.md.')
-    .demandCommand(1, 'name a command: run, resume, status, export or show')
+    .demandCommand(1, 'name a command: run, resume, fork, status, export or show')
     .strict()
     .recommendCommands()
     .help()

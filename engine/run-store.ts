@@ -255,6 +255,14 @@ export class RunStore {
     }
   }
 
+  /** The committed iterations below `below` as they were written, with their children's variant ids in order (for a fork). */
+  *iterations(below: number): Generator<{ iteration: number; island: number; operator: string; parentIds: string[]; status: 'evaluated' | 'operator-failed'; reason: string | null; arm: string | null; llm: IterationUsage; children: string[] }> {
+    const children = this.db.prepare('SELECT variant_id FROM children WHERE iteration = ? ORDER BY child_index').pluck();
+    const rows = this.db.prepare(`SELECT iteration, island, operator, parent_ids AS parentIds, status, reason, arm, llm_calls AS calls, llm_tokens AS tokens, llm_cost AS cost
+      FROM iterations WHERE iteration < ? ORDER BY iteration`).all(below) as Array<{ iteration: number; island: number; operator: string; parentIds: string; status: 'evaluated' | 'operator-failed'; reason: string | null; arm: string | null } & IterationUsage>;
+    for (const { calls, tokens, cost, ...r } of rows) yield { ...r, parentIds: JSON.parse(r.parentIds) as string[], llm: { calls, tokens, cost }, children: children.all(r.iteration) as string[] };
+  }
+
   /** Current elites of every island, by island then cell. */
   archiveCells(): Array<{ island: number; cell: number; variantId: string; fitness: number; descriptors: number[]; iteration: number; threshold: number | null }> {
     // A run written before schema 5 and opened read-only has no threshold column.
