@@ -4,6 +4,8 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { exportCommand } from './commands/export-command.js';
 import { forkCommand } from './commands/fork-command.js';
+import { reportCommand } from './commands/report-command.js';
+import { serveCommand } from './commands/serve-command.js';
 import { searchCommand } from './commands/search-command.js';
 import { showCommand } from './commands/show-command.js';
 import { statusCommand } from './commands/status-command.js';
@@ -82,6 +84,20 @@ async function main(): Promise<number> {
       .option('out', { type: 'string', describe: 'output file (default: standard output)' })
       .option('files', { type: 'string', describe: 'also write each elite\'s files into its own folder under this directory' }),
     (a) => { code = exportCommand(a.db, a.format, a.out, a.files); })
+    .command('report <db>', 'write one self-contained HTML file of a run: archive heatmap, curves over iterations, operators and arms, evaluation outcomes, lineage of the best with diffs, LLM tokens and cost', (y) => y
+      .positional('db', { type: 'string', demandOption: true })
+      .option('out', { type: 'string', describe: 'output file (default: <db>.report.html beside the database)' })
+      .example('$0 report runs/quickstart.sqlite', 'writes runs/quickstart.report.html; it opens offline'),
+    (a) => { code = reportCommand(a.db, a.out); })
+    .command('serve <db>', 'serve the report live while a search writes the database (read-only; refreshes as iterations commit)', (y) => y
+      .positional('db', { type: 'string', demandOption: true })
+      .option('port', { type: 'number', default: 8321, describe: 'TCP port (0: any free port, printed)', coerce: (v: unknown) => {
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) throw new Error(`--port must be an integer from 0 to 65535 (got ${String(v)})`);
+        return v;
+      } })
+      .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on; the default keeps the dashboard on this machine' })
+      .option('interval', { type: 'number', default: 1000, describe: 'milliseconds between the page\'s refreshes', coerce: positiveInt('interval') }),
+    async (a) => { code = await serveCommand({ db: a.db, port: a.port, host: a.host, intervalMs: a.interval! }); })
     .command('show <db> <variant>', 'a variant\'s files, evaluation and lineage (a unique prefix of its id is enough)', (y) => y
       .positional('db', { type: 'string', demandOption: true })
       .positional('variant', { type: 'string', demandOption: true })
@@ -90,7 +106,7 @@ async function main(): Promise<number> {
     .option('debug', { type: 'boolean', default: false, describe: 'print stack traces with errors' })
     .epilogue('Exit codes: 0 done, 2 bad input, 3 storage (missing or locked database), 4 evaluator, 5 LLM endpoint failing (resume later) or replay diverged, 130 interrupted, 1 internal error.\n' +
       'A run is one SQLite file; the same config and seed give the same archive. See README.md and docs/architecture.md.')
-    .demandCommand(1, 'name a command: run, resume, fork, status, export or show')
+    .demandCommand(1, 'name a command: run, resume, fork, status, report, serve, export or show')
     .strict()
     .recommendCommands()
     .help()

@@ -95,6 +95,35 @@ export class RunReader {
     return this.store.meta<T>(key);
   }
 
+  /** Stored QD metrics of one island (-1: all islands together), in iteration order. */
+  qdMetrics(island: number): QdMetricsRow[] {
+    return this.store.qdMetrics(island);
+  }
+
+  /** Each operator's counts and total improvement credited. */
+  operatorTotals(): ReturnType<RunStore['operatorStats']> {
+    return this.store.operatorStats();
+  }
+
+  /** LLM usage of each iteration that made calls. */
+  llmUsage(): ReturnType<RunStore['llmUsage']> {
+    return this.hasTable('llm_calls') ? this.store.llmUsage() : [];
+  }
+
+  /** A variant and its first-parent ancestors, newest first. */
+  ancestors(id: string, limit = 50): ReturnType<RunStore['ancestors']> {
+    return this.store.ancestors(id, limit);
+  }
+
+  variantFiles(id: string): Record<string, string> | undefined {
+    return this.store.getVariant(id)?.files;
+  }
+
+  /** Changes whenever the run commits or changes state: a cheap test of whether a view is stale. */
+  progressKey(): string {
+    return `${this.store.committedIterations()}/${this.store.meta<string>('status') ?? ''}/${this.store.meta<number>('elapsedMs') ?? 0}`;
+  }
+
   /** Islands restarted after stagnating. */
   islandResets(): ReturnType<RunStore['islandResets']> {
     return this.store.islandResets();

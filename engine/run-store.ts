@@ -299,6 +299,11 @@ export class RunStore {
       best_fitness AS bestFitness, mean_fitness AS meanFitness FROM qd_metrics WHERE island = ? ORDER BY iteration`).all(island) as QdMetricsRow[];
   }
 
+  /** LLM calls, tokens and cost of each iteration that made any, in iteration order. */
+  llmUsage(): Array<{ iteration: number } & IterationUsage> {
+    return this.db.prepare('SELECT iteration, llm_calls AS calls, llm_tokens AS tokens, llm_cost AS cost FROM iterations WHERE llm_calls > 0 ORDER BY iteration').all() as Array<{ iteration: number } & IterationUsage>;
+  }
+
   /** Failed, timed-out and invalid evaluations by reason. */
   evaluationsByReason(): Record<string, number> {
     const rows = this.db.prepare('SELECT reason, count(*) AS n FROM evaluations WHERE status != \'ok\' GROUP BY reason ORDER BY n DESC, reason').all() as Array<{ reason: string; n: number }>;

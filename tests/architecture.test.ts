@@ -27,6 +27,7 @@ const gateways: Record<string, string> = {
   seedrandom: 'common/rng.ts',
   'tsx': 'fitness/evaluation-worker.ts',
   'isolated-vm': 'fitness/sandbox/js-isolate.ts',
+  diff: 'engine/variant-diff.ts',
 };
 
 function sources(): string[] {

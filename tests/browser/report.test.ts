@@ -1,0 +1,153 @@
+// The HTML report and the live dashboard in headless chromium, on real runs: the heatmap draws one mark per
+// elite, the curves one point per stored QD row, nothing is fetched from the network, and the live page
+// follows a search as it commits. Screenshots go to test-artifacts/.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Page } from 'playwright-core';
+import { root, runCli, startCli, tempDir } from '../helpers/cli.js';
+import { artifacts, browserTest, launch } from '../helpers/browser.js';
+
+const sphere = join(root, 'tests/fixtures/problems/sphere');
+
+function config(dir: string, name: string, iterations: number, extra: object = {}): string {
+  const file = join(dir, `${name}.json`);
+  writeFileSync(file, JSON.stringify({
+    problem: sphere, seed: 2, pipelineDepth: 4, budget: { iterations },
+    operators: [{ type: 'param-mutation', weight: 3, sigma: 0.3 }, { type: 'param-crossover', weight: 1 }],
+    islands: { count: 2, migrationInterval: 20 }, archive: { metricsInterval: 5 }, ...extra,
+  }));
+  return file;
+}
+
+function stored(db: string): { qdRows: number; islandRows: number[]; iterations: number } {
+  const conn = new Database(db, { readonly: true });
+  try {
+    const count = (island: number) => (conn.prepare('SELECT count(*) AS n FROM qd_metrics WHERE island = ?').get(island) as { n: number }).n;
+    return { qdRows: count(-1), islandRows: [count(0), count(1)], iterations: (conn.prepare('SELECT count(*) AS n FROM iterations').get() as { n: number }).n };
+  } finally {
+    conn.close();
+  }
+}
+
+/** Counts what the page drew, and every request it made that was not its own file or server. */
+async function drawn(page: Page) {
+  return {
+    cells: await page.locator('svg#heatmap .cell').count(),
+    curve: Number(await page.getAttribute('#curve-best polyline.overall', 'data-count')),
+    islandCurves: await page.locator('#curve-qd polyline.island').evaluateAll((lines) => lines.map((l) => Number(l.getAttribute('data-count')))),
+    eliteRows: await page.locator('#elites tbody tr').count(),
+  };
+}
+
+browserTest('the report of a grid run opens offline and draws one cell per elite and one curve point per stored row', async (t) => {
+  const dir = tempDir();
+  const db = join(dir, 'grid.sqlite');
+  t.is((await runCli(['run', config(dir, 'grid', 120), '--db', db, '--workers', '2', '--quiet'])).code, 0);
+  const out = join(dir, 'grid.html');
+  const report = await runCli(['report', db, '--out', out]);
+  t.is(report.code, 0, report.stderr);
+  const status = JSON.parse((await runCli(['status', db, '--json'])).stdout);
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1300, height: 1600 } });
+    const errors: string[] = [];
+    const requests: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('request', (r) => { if (!r.url().startsWith('file://')) requests.push(r.url()); });
+    await page.goto(`file://${out}`);
+    const d = await drawn(page);
+    const s = stored(db);
+    t.is(d.cells, status.archive.filledCells);
+    t.true(d.cells > 5);
+    t.is(d.eliteRows, status.archive.filledCells);
+    t.is(d.curve, s.qdRows);
+    t.deepEqual(d.islandCurves, s.islandRows);
+    t.deepEqual(errors, []);
+    t.deepEqual(requests, [], 'the report needs no network');
+    // Hovering a cell shows its details; its link leads to the elite's row.
+    const first = page.locator('svg#heatmap .cell').first();
+    const id = await first.getAttribute('data-variant');
+    await first.hover();
+    t.regex(await page.locator('#tooltip').innerText(), new RegExp(`${id}\\nfitness `));
+    await first.click();
+    t.is(await page.evaluate(() => location.hash), `#elite-${id}`);
+    await page.screenshot({ path: join(artifacts, 'report-grid.png'), fullPage: true });
+  } finally {
+    await browser.close();
+  }
+});
+
+browserTest('the report of a CVT run draws one filled centroid per elite and the lineage with its diffs', async (t) => {
+  const dir = tempDir();
+  const db = join(dir, 'cvt.sqlite');
+  t.is((await runCli(['run', config(dir, 'cvt', 100, { islands: { count: 1 }, archive: { layout: 'cvt', cvt: { cells: 40 }, metricsInterval: 10 } }), '--db', db, '--workers', '2', '--quiet'])).code, 0);
+  const out = join(dir, 'cvt.html');
+  t.is((await runCli(['report', db, '--out', out])).code, 0);
+  const status = JSON.parse((await runCli(['status', db, '--json'])).stdout);
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1300, height: 1600 } });
+    await page.goto(`file://${out}`);
+    t.is(await page.locator('svg#heatmap circle.cell').count(), status.archive.filledCells);
+    t.is(await page.locator('svg#heatmap circle.empty').count(), 40 - status.archive.filledCells);
+    t.is(Number(await page.getAttribute('#curve-best polyline.overall', 'data-count')), stored(db).qdRows);
+    // The lineage ends at the best variant, and each step after the seed shows the change to params.json.
+    const steps = page.locator('#lineage-host details.step');
+    t.true((await steps.count()) >= 2);
+    t.regex(await steps.last().locator('summary').innerText(), new RegExp(`^best: ${status.best.id}`));
+    t.regex(await steps.last().innerText(), /params\.json \(changed\)/);
+    await page.screenshot({ path: join(artifacts, 'report-cvt.png'), fullPage: true });
+  } finally {
+    await browser.close();
+  }
+});
+
+browserTest('the live dashboard follows a search as it commits and ends showing the finished archive', async (t) => {
+  const dir = tempDir();
+  const db = join(dir, 'live.sqlite');
+  const search = startCli(['run', config(dir, 'live', 700), '--db', db, '--workers', '1', '--quiet'], { SPHERE_BUSY_MS: '6' });
+  // The dashboard starts once the run's database is there (retrying while it is being created).
+  let serve: ReturnType<typeof startCli> | undefined;
+  let url: string | undefined;
+  for (let attempt = 0; attempt < 100 && url === undefined; attempt++) {
+    await new Promise((r) => setTimeout(r, 100));
+    serve = startCli(['serve', db, '--port', '0', '--interval', '250']);
+    url = await new Promise<string | undefined>((resolve) => {
+      let text = '';
+      serve!.child.stdout!.on('data', (b: Buffer) => { text += b.toString(); const m = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(text); if (m) resolve(m[1]); });
+      serve!.done.then(() => resolve(undefined));
+    });
+  }
+  t.truthy(url, 'the dashboard started');
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1300, height: 1600 } });
+    await page.goto(url!);
+    const seen = new Set<string>();
+    let finished = false;
+    void search.done.then(() => { finished = true; });
+    while (!finished) {
+      seen.add((await page.getAttribute('body', 'data-iterations')) ?? '');
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    t.is((await search.done).code, 0);
+    t.true(seen.size >= 3, `the page showed ${seen.size} different iteration counts while the search ran: ${[...seen].join(', ')}`);
+    await page.waitForFunction(() => document.body.getAttribute('data-iterations') === '700', undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.getElementById('meta')?.textContent?.includes('finished'), undefined, { timeout: 10_000 });
+    const status = JSON.parse((await runCli(['status', db, '--json'])).stdout);
+    const d = await drawn(page);
+    t.is(d.cells, status.archive.filledCells);
+    t.is(d.curve, stored(db).qdRows);
+    // An elite's link serves its files, evaluation and lineage.
+    const id = await page.locator('svg#heatmap .cell').first().getAttribute('data-variant');
+    const variant = await (await page.request.get(new URL(`variant/${id}`, url).href)).json();
+    t.is(variant.variant.id, id);
+    t.is(variant.evaluation.status, 'ok');
+    await page.screenshot({ path: join(artifacts, 'dashboard-live.png'), fullPage: true });
+  } finally {
+    await browser.close();
+    serve?.child.kill('SIGINT');
+    await serve?.done;
+  }
+});
