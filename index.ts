@@ -5,7 +5,7 @@ export { SearchEngine, type Budget, type Progress, type StopReason } from './eng
 export { loadRunConfig } from './engine/load-config.js';
 export { loadProblem, type Problem } from './engine/problem.js';
 export type { RunConfig, ProblemManifest } from './engine/config-schema.js';
-export { elitesToCsv, elitesToJsonl, writeEliteFiles } from './engine/export-elites.js';
+export { archiveHeader, elitesToCsv, elitesToJsonl, measureColumns, writeEliteFiles, type ArchiveHeader, type MeasureColumn } from './engine/export-elites.js';
 export { GridArchive, type GridArchiveOptions } from './archives/grid-archive.js';
 export { CvtArchive, type CvtArchiveOptions } from './archives/cvt-archive.js';
 export { SoftArchive, type SoftArchiveOptions } from './archives/soft-archive.js';

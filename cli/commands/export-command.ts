@@ -1,14 +1,15 @@
-// `ouroboros export`: the elites as JSON Lines or CSV, and optionally each elite's files.
+// `ouroboros export`: the archive as JSON Lines or CSV with its metadata header (engine/export-elites.ts), and optionally each elite's files.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { elitesToCsv, elitesToJsonl, writeEliteFiles } from '../../engine/export-elites.js';
+import { archiveHeader, elitesToCsv, elitesToJsonl, writeEliteFiles } from '../../engine/export-elites.js';
 import { RunReader } from '../../engine/run-reader.js';
 
 export function exportCommand(db: string, format: 'jsonl' | 'csv', out: string | undefined, filesDir: string | undefined): number {
   const reader = RunReader.open(db);
   try {
     const rows = reader.elites();
-    const text = format === 'csv' ? elitesToCsv(rows, reader.descriptors()) : elitesToJsonl(rows, reader.descriptors());
+    const header = archiveHeader(reader);
+    const text = format === 'csv' ? elitesToCsv(rows, header) : elitesToJsonl(rows, header);
     if (out === undefined) process.stdout.write(text);
     else {
       mkdirSync(dirname(resolve(out)), { recursive: true });

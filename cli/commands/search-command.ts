@@ -1,7 +1,7 @@
 // `ouroboros run` and `ouroboros resume`: a search in the foreground, Ctrl-C safe, with live progress and a summary.
 import { rmSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { elitesToCsv, elitesToJsonl, writeVariantFiles } from '../../engine/export-elites.js';
+import { archiveHeader, elitesToCsv, elitesToJsonl, writeVariantFiles } from '../../engine/export-elites.js';
 import { RunReader } from '../../engine/run-reader.js';
 import { replayRun, resumeRun, startRun, type RunOptions, type RunResult } from '../../engine/run.js';
 import type { SearchEngine } from '../../engine/search-engine.js';
@@ -89,10 +89,10 @@ function summarise(result: RunResult): void {
     const base = result.db.replace(/\.sqlite$/, '');
     const bestDir = `${base}.best`;
     if (finished) {
-      const descriptors = reader.descriptors();
+      const header = archiveHeader(reader);
       const rows = reader.elites();
-      writeFileSync(`${base}.elites.jsonl`, elitesToJsonl(rows, descriptors));
-      writeFileSync(`${base}.elites.csv`, elitesToCsv(rows, descriptors));
+      writeFileSync(`${base}.elites.jsonl`, elitesToJsonl(rows, header));
+      writeFileSync(`${base}.elites.csv`, elitesToCsv(rows, header));
       rmSync(bestDir, { recursive: true, force: true });
       const shown = s.best ? reader.variant(s.best.id) : undefined;
       if (shown !== undefined && !('error' in shown)) writeVariantFiles(shown.variant.files, bestDir);

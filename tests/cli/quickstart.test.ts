@@ -20,5 +20,6 @@ test('the quickstart config runs through the compiled CLI, improves on the seed 
   t.is(typeof params.learningRate, 'number');
   const jsonl = readFileSync(join(dir, 'quickstart.elites.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
   t.true(jsonl.length > 5);
-  t.deepEqual(Object.keys(jsonl[0].descriptors), ['log10ParamCount', 'log10TrainingBudget']);
+  t.is(jsonl[0].header.format, 'ouroboros-archive');
+  t.deepEqual(Object.keys(jsonl[1].descriptors), ['log10ParamCount', 'log10TrainingBudget']);
 });
