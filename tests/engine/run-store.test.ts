@@ -233,7 +233,7 @@ test('log() replays every child in iteration then child order, with operator fai
   store.commit(record(2, []));
   store.commit(record(3, [child(broken, failed, 'rejected', null), child(a, null, 'rejected', 0)]));
 
-  const usage = { arm: 'param-mutation', reward: 0, llm: { calls: 0, tokens: 0, cost: 0 } };
+  const usage = { parentIds: [], arm: 'param-mutation', reward: 0, llm: { calls: 0, tokens: 0, cost: 0 } };
   t.deepEqual([...store.log()], [
     { iteration: 0, island: 0, variantId: seed.id, evaluatedAt: 0, cached: false, status: 'ok', fitness: 0.5, descriptors: [0.5, 0.5], ...usage },
     { iteration: 1, island: 0, variantId: b.id, evaluatedAt: 1, cached: false, status: 'ok', fitness: 2, descriptors: [0.2, 0.8], ...usage },
