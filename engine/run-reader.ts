@@ -131,15 +131,7 @@ export class RunReader {
 
   /** Elites of every island, by island then cell, with their evaluation and lineage. */
   elites(): EliteRow[] {
-    return this.store.archiveCells().map((c) => {
-      const v = this.store.getVariant(c.variantId)!;
-      const e = this.store.getEvaluation(c.variantId)?.evaluation;
-      return {
-        island: c.island, cell: c.cell, variantId: c.variantId, fitness: c.fitness, descriptors: c.descriptors,
-        metrics: e?.status === 'ok' ? e.metrics : {}, privateMetrics: e?.status === 'ok' ? e.private?.metrics ?? {} : {},
-        recheckSpread: e?.status === 'ok' ? e.recheck?.spread ?? null : null, threshold: c.threshold ?? c.fitness, parentIds: v.lineage.parentIds, operator: v.lineage.operator, iteration: v.lineage.iteration,
-      };
-    });
+    return this.store.eliteRows().map(({ threshold, ...r }) => ({ ...r, threshold: threshold ?? r.fitness }));
   }
 
   /** The (result) archive of one island, or of all islands together, rebuilt from the stored cells. */

@@ -271,6 +271,26 @@ export class RunStore {
     return rows.map((r) => ({ ...r, descriptors: JSON.parse(r.descriptors) as number[] }));
   }
 
+  /**
+   * The stored elites with what readers show beside them (lineage, metrics, re-check spread), in one
+   * query that never reads the variants' files: `status`, `export` and the live dashboard call it often.
+   */
+  eliteRows(): Array<{ island: number; cell: number; variantId: string; fitness: number; descriptors: number[]; threshold: number | null; parentIds: string[]; operator: string; iteration: number;
+    metrics: Record<string, number | string | boolean>; privateMetrics: Record<string, number | string | boolean>; recheckSpread: number | null }> {
+    const threshold = this.hasColumn('archive_cells', 'threshold') ? 'a.threshold' : 'NULL';
+    const extra = this.hasColumn('evaluations', 'private') ? 'e.private, e.recheck' : 'NULL AS private, NULL AS recheck';
+    const rows = this.db.prepare(`SELECT a.island, a.cell, a.variant_id AS variantId, a.fitness, a.descriptors, ${threshold} AS threshold, v.parent_ids AS parentIds, v.operator, v.iteration,
+        e.status, e.metrics, ${extra} FROM archive_cells a JOIN variants v ON v.id = a.variant_id LEFT JOIN evaluations e ON e.variant_id = a.variant_id ORDER BY a.island, a.cell`)
+      .all() as Array<{ island: number; cell: number; variantId: string; fitness: number; descriptors: string; threshold: number | null; parentIds: string; operator: string; iteration: number;
+        status: string | null; metrics: string | null; private: string | null; recheck: string | null }>;
+    return rows.map(({ status, metrics, private: hidden, recheck, ...r }) => ({
+      ...r, descriptors: JSON.parse(r.descriptors) as number[], parentIds: JSON.parse(r.parentIds) as string[],
+      metrics: status === 'ok' && metrics ? JSON.parse(metrics) as Record<string, number | string | boolean> : {},
+      privateMetrics: status === 'ok' && hidden ? (JSON.parse(hidden) as { metrics?: Record<string, number | string | boolean> }).metrics ?? {} : {},
+      recheckSpread: status === 'ok' && recheck ? (JSON.parse(recheck) as { spread: number }).spread : null,
+    }));
+  }
+
   /** Islands restarted after stagnating, in commit order. */
   islandResets(): Array<{ iteration: number; island: number; survivors: string[] }> {
     if (!this.hasTable('island_resets')) return [];
