@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
+import { startMutatingLlm } from '../../examples/loopback-llm/mutating-llm-server.js';
 import { root, runCli, startCli, tempDir } from '../helpers/cli.js';
 import { artifacts, browserTest, launch } from '../helpers/browser.js';
 
@@ -149,5 +150,69 @@ browserTest('the live dashboard follows a search as it commits and ends showing 
     await browser.close();
     serve?.child.kill('SIGINT');
     await serve?.done;
+  }
+});
+
+browserTest('with three descriptors the heatmap shows the two chosen, each square the best of the cells projected onto it', async (t) => {
+  const dir = tempDir();
+  const db = join(dir, 'three.sqlite');
+  t.is((await runCli(['run', config(dir, 'three', 150, { problem: join(root, 'tests/fixtures/problems/sphere-3d'), islands: { count: 1 } }), '--db', db, '--workers', '2', '--quiet'])).code, 0);
+  const out = join(dir, 'three.html');
+  t.is((await runCli(['report', db, '--out', out])).code, 0);
+  const conn = new Database(db, { readonly: true });
+  const cells = (conn.prepare('SELECT cell FROM archive_cells').all() as Array<{ cell: number }>).map((r) => r.cell);
+  conn.close();
+  // Row-major over bins [6, 4, 3], the last dimension fastest.
+  const bins = (cell: number) => [Math.floor(cell / 12), Math.floor(cell / 3) % 4, cell % 3];
+  const projected = (a: number, b: number) => new Set(cells.map((c) => `${bins(c)[a]},${bins(c)[b]}`)).size;
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1300, height: 1600 } });
+    await page.goto(`file://${out}`);
+    t.is(await page.locator('svg#heatmap .cell').count(), projected(0, 1), 'x by n');
+    t.regex(await page.locator('#heatmap-note').innerText(), new RegExp(`each shows the best of the elites whose cells project onto it \\(${cells.length} elites in all\\)`));
+    await page.selectOption('#axis-y', '2');
+    t.is(await page.locator('svg#heatmap .cell').count(), projected(0, 2), 'x by shape');
+    const labels = await page.locator('svg#heatmap text').evaluateAll((nodes) => nodes.map((n) => n.textContent));
+    t.true(labels.includes('"round"') && labels.includes('"spiky"') && labels.includes('shape'), `a categorical axis is labelled with its values: ${labels.join(' | ')}`);
+    await page.screenshot({ path: join(artifacts, 'report-three-descriptors.png'), fullPage: true });
+  } finally {
+    await browser.close();
+  }
+});
+
+browserTest('the report of an LLM run draws its cumulative tokens and cost, one point per iteration that called the LLM, ending at the ledger\'s totals', async (t) => {
+  const server = await startMutatingLlm();
+  t.teardown(() => server.close());
+  const dir = tempDir();
+  const file = join(dir, 'llm.json');
+  writeFileSync(file, JSON.stringify({
+    problem: join(root, 'examples/circle-packing'), seed: 3, pipelineDepth: 4, budget: { iterations: 24 },
+    llm: { models: [{ name: 'loopback-mutator', price: { inputPerMillion: 1, outputPerMillion: 4 } }], maxInFlight: 4 },
+    operators: [{ type: 'llm-diff', weight: 3 }, { type: 'llm-rewrite', weight: 1 }], archive: { metricsInterval: 4 },
+  }));
+  const db = join(dir, 'llm.sqlite');
+  const run = await runCli(['run', file, '--db', db, '--quiet', '--base-url', server.baseURL]);
+  t.is(run.code, 0, run.stderr);
+  const out = join(dir, 'llm.html');
+  t.is((await runCli(['report', db, '--out', out])).code, 0);
+  const conn = new Database(db, { readonly: true });
+  const iterationsWithCalls = (conn.prepare('SELECT count(*) AS n FROM iterations WHERE llm_calls > 0').get() as { n: number }).n;
+  const totals = conn.prepare('SELECT sum(tokens_in + tokens_out) AS tokens, sum(cost) AS cost FROM llm_calls').get() as { tokens: number; cost: number };
+  conn.close();
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1300, height: 1600 } });
+    await page.goto(`file://${out}`);
+    t.true(iterationsWithCalls > 10);
+    t.is(Number(await page.getAttribute('#llm-tokens polyline', 'data-count')), iterationsWithCalls);
+    t.is(Number(await page.getAttribute('#llm-cost polyline', 'data-count')), iterationsWithCalls);
+    const data = JSON.parse((await page.locator('#report-data').textContent())!) as { llm: { points: Array<{ tokens: number; cost: number }> } };
+    t.is(data.llm.points.at(-1)!.tokens, totals.tokens);
+    t.true(Math.abs(data.llm.points.at(-1)!.cost - totals.cost) < 1e-12);
+    t.regex(await page.locator('#operators').innerText(), /llm-diff/);
+    await page.screenshot({ path: join(artifacts, 'report-llm.png'), fullPage: true });
+  } finally {
+    await browser.close();
   }
 });
