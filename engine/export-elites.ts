@@ -75,7 +75,7 @@ export function measureColumns(descriptors: DescriptorSpec[]): MeasureColumn[] {
 
 /**
  * JSON Lines: the line `{"header": {...}}`, then one object per elite, by island then cell, with
- * the keys index (the cell; for a novelty archive the point), objective (fitness),
+ * the keys index (the cell of the result archive: a soft or novelty archive's grid or CVT), objective (fitness),
  * measures_0..measures_{k-1} (the stored numbers, see MeasureColumn), threshold (a soft archive's
  * acceptance threshold for the cell, otherwise the objective: what a challenger must beat), island,
  * descriptor_<name> (readable: a categorical value's name, otherwise the number), descriptors

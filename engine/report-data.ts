@@ -43,8 +43,12 @@ export interface ReportData {
   llm: { points: Array<{ iteration: number; calls: number; tokens: number; cost: number }>; ledger: RunStatus['llm'] };
 }
 
-/** Reads everything at once from a read-only RunReader; safe while a search writes the database. */
+/** Reads everything from a read-only RunReader in one read transaction: consistent while a search writes the database. */
 export function reportData(reader: RunReader): ReportData {
+  return reader.snapshot(() => readAll(reader));
+}
+
+function readAll(reader: RunReader): ReportData {
   const status = reader.status();
   const config = reader.config();
   const description = reader.archiveDescription();

@@ -45,7 +45,8 @@ export interface ForkResult {
  * the archive's layout and rule, descriptor ranges and bins); refused, naming the field: a
  * different seed variant, descriptors that differ in name, order or categorical values (stored
  * descriptors could not be re-binned without evaluating again), a different island count, or
- * dropping an operator arm the kept iterations used (keep it with weight 0).
+ * dropping an operator arm the kept iterations used (keep it with weight 0). The fork's clock starts at
+ * zero: a wall-clock budget counts the fork's own sessions only.
  */
 export function forkRun(sourceFile: string, options: ForkOptions): ForkResult {
   const sourcePath = resolve(sourceFile);
@@ -53,6 +54,7 @@ export function forkRun(sourceFile: string, options: ForkOptions): ForkResult {
   if (target === sourcePath) throw new ConfigError('--db', ['the fork needs a new database, not the source itself']);
   const source = RunStore.open(sourcePath, { write: false });
   try {
+    if (!source.hasTable('llm_calls')) throw new StorageError(`${sourcePath} was written by an older engine (before LLM operators): resume it once with this engine, which brings it up to date, then fork it`);
     const committed = source.committedIterations();
     if (!(Number.isInteger(options.at) && options.at >= 1 && options.at <= committed)) {
       throw new ConfigError('--at', [`must be an integer from 1 to ${committed}: ${sourcePath} has ${committed} committed iterations, and --at N keeps iterations 0 to N-1 (got ${options.at})`]);
@@ -89,7 +91,13 @@ export function forkRun(sourceFile: string, options: ForkOptions): ForkResult {
         prompts: usesLlm(loaded.config) ? loadTemplates(promptsDir(loaded.config.llm, dirname(loaded.path)), loaded.path) : undefined,
       };
     }
-    const changes = [...configChanges(old.config, next.config), ...configChanges(old.manifest.descriptors, next.manifest.descriptors, 'problem.descriptors')];
+    const oldPrompts = (source.meta<Record<string, string>>('prompts') ?? {}) as Record<string, string>;
+    const newPrompts = (next.prompts ?? {}) as Record<string, string>;
+    const changedPrompts = [...new Set([...Object.keys(oldPrompts), ...Object.keys(newPrompts)])].filter((k) => oldPrompts[k] !== newPrompts[k]).sort();
+    const changes = [
+      ...configChanges(old.config, next.config), ...configChanges(old.manifest.descriptors, next.manifest.descriptors, 'problem.descriptors'),
+      ...(changedPrompts.length > 0 ? [`prompts: ${changedPrompts.join(', ')} changed`] : []),
+    ];
     const rebinned = JSON.stringify(next.archive) !== JSON.stringify(oldArchive);
     if (existsSync(target)) {
       if (!options.overwrite) throw new StorageError(`${target} already exists; choose another --db or pass --overwrite`);
@@ -105,7 +113,7 @@ export function forkRun(sourceFile: string, options: ForkOptions): ForkResult {
       forkOf: { source: sourcePath, at: options.at, changes, rebinned }, status: 'stopped', elapsedMs: 0,
     });
     try {
-      copyIterations(source, store, next.config, next.archive, options.at);
+      copyIterations(source, store, next.config, next.archive, options.at, changes.length === 0);
       return { db: target, source: sourcePath, at: options.at, changes, rebinned, cells: store.archiveCells().length };
     } catch (error) {
       store.close();
@@ -119,10 +127,15 @@ export function forkRun(sourceFile: string, options: ForkOptions): ForkResult {
   }
 }
 
-/** Commits the source's iterations below `at` into the new store, as a live run would have under `config` and `archive`. */
-function copyIterations(source: RunStore, store: RunStore, config: RunConfig, archive: ArchiveDescription, at: number): void {
+/**
+ * Commits the source's iterations below `at` into the new store, as a live run would have under `config`
+ * and `archive`. The LLM calls of those iterations come along; with unchanged settings the later ones do
+ * too, so the fork asks the endpoint nothing the source already asked and ends exactly as the source
+ * (with changed settings they would only sit in the fork's ledger as calls it did not make).
+ */
+function copyIterations(source: RunStore, store: RunStore, config: RunConfig, archive: ArchiveDescription, at: number, unchanged: boolean): void {
   const islands = islandsFor(config, archive);
-  for (const call of source.llm().all()) if (call.iteration < at) store.llm().record(call);
+  for (const call of source.llm().all()) if (unchanged || call.iteration < at) store.llm().record(call);
   for (const row of source.iterations(at)) {
     const outcome: IterationOutcome = {
       island: row.island, arm: -1, operator: row.operator, parentIds: row.parentIds, failure: row.status === 'operator-failed' ? row.reason ?? 'the operator failed' : null,

@@ -119,6 +119,11 @@ export class RunReader {
     return this.store.getVariant(id)?.files;
   }
 
+  /** Runs `read` against one consistent state of the run (a read transaction), e.g. everything a report shows. */
+  snapshot<T>(read: () => T): T {
+    return this.store.snapshot(read);
+  }
+
   /** Changes whenever the run commits or changes state: a cheap test of whether a view is stale. */
   progressKey(): string {
     return `${this.store.committedIterations()}/${this.store.meta<string>('status') ?? ''}/${this.store.meta<number>('elapsedMs') ?? 0}`;

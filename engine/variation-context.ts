@@ -67,6 +67,7 @@ function pickElites(source: ContextSource, parents: Variant[], elites: readonly 
   const at = anchor?.status === 'ok' ? anchor.descriptors : null;
   const distance = (e: Elite) => at === null ? 0 : source.descriptors.reduce((s, d, j) => s + ('values' in d ? (e.descriptors[j] === at[j] ? 0 : 1) : ((e.descriptors[j]! - at[j]!) / (d.max - d.min)) ** 2), 0);
   const far = candidates.filter((e) => !chosen.has(e.variantId)).sort((a, b) => distance(b) - distance(a) || byId(a, b)).slice(0, k - fittest.length);
-  return [...fittest, ...far].map((e) => ({ id: e.variantId, fitness: e.fitness, descriptors: e.descriptors, files: source.store.getVariant(e.variantId)?.files ?? {} }));
+  const values = (ds: number[]) => ds.map((v, j) => { const d = source.descriptors[j]; return d !== undefined && 'values' in d ? d.values[v] ?? v : v; });
+  return [...fittest, ...far].map((e) => ({ id: e.variantId, fitness: e.fitness, descriptors: values(e.descriptors), files: source.store.getVariant(e.variantId)?.files ?? {} }));
 }
 

@@ -42,7 +42,8 @@ export interface VariationContext {
   /** Same order as OperatorContext.parents. */
   parents: ParentContext[];
   /** A few other elites: some of the fittest, some far from the parent in descriptor space. */
-  elites: Array<{ id: string; fitness: number; descriptors: number[]; files: VariantFiles }>;
+  /** Descriptors as values: a categorical one is its value ("terse"), not the index the archive keeps. */
+  elites: Array<{ id: string; fitness: number; descriptors: Array<number | string>; files: VariantFiles }>;
 }
 
 /** A child's files, with an optional note on what the operator changed (kept in the log). */

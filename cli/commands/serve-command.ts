@@ -2,6 +2,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { reportData, type ReportData } from '../../engine/report-data.js';
+import { ConfigError } from '../../common/errors.js';
 import { RunReader } from '../../engine/run-reader.js';
 import { reportPage } from '../report/report-page.js';
 
@@ -34,8 +35,13 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     res.writeHead(status, { 'content-type': `${type}; charset=utf-8`, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     res.end(body);
   };
+  const loopback = ['127.0.0.1', 'localhost', '::1', '[::1]'].includes(args.host);
+  let allowedHosts = new Set<string>();
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     try {
+      // A page elsewhere could rebind its own name to 127.0.0.1 and read the run (DNS rebinding): on a
+      // loopback address only requests naming a loopback host are answered.
+      if (loopback && !allowedHosts.has((req.headers.host ?? '').toLowerCase())) return send(res, 421, 'text/plain', `unknown Host ${JSON.stringify(req.headers.host ?? '')}: use http://127.0.0.1 or http://localhost\n`);
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (req.method !== 'GET') return send(res, 405, 'text/plain', 'only GET\n');
       if (url.pathname === '/') return send(res, 200, 'text/html', reportPage(current(), { url: 'data.json', intervalMs: args.intervalMs }));
@@ -56,9 +62,11 @@ export async function serveCommand(args: ServeArgs): Promise<number> {
     server.listen(args.port, args.host, () => resolve());
   }).catch((error: NodeJS.ErrnoException) => {
     reader.close();
-    throw new Error(`cannot listen on ${args.host}:${args.port}: ${error.code ?? error.message}`);
+    const why = error.code === 'EADDRINUSE' ? 'the port is in use (choose another with --port, or 0 for any free port)' : error.code === 'EACCES' ? 'permission denied' : error.message;
+    throw new ConfigError('--port', [`cannot listen on ${args.host}:${args.port}: ${why}`]);
   });
   const { port } = server.address() as AddressInfo;
+  allowedHosts = new Set(['127.0.0.1', 'localhost', '[::1]'].map((h) => `${h}:${port}`));
   process.stdout.write(`serving ${reader.path} at http://${args.host === '::' || args.host === '0.0.0.0' ? 'localhost' : args.host}:${port}/ (live, read-only; Ctrl-C stops)\n`);
   await new Promise<void>((resolve) => {
     const stop = () => { server.close(() => resolve()); server.closeAllConnections(); };

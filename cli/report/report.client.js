@@ -17,6 +17,13 @@
     if (x === null || x === undefined || Number.isNaN(x)) return '-';
     return Number.isInteger(x) ? String(x) : String(Number(x.toPrecision(digits)));
   }
+  // A loop, not Math.min(...xs): spreading hundreds of thousands of values overflows the stack.
+  function extent(xs) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const x of xs) { if (x < lo) lo = x; if (x > hi) hi = x; }
+    return [lo, hi];
+  }
   function pct(x) { return `${(x * 100).toFixed(1)}%`; }
   // Viridis, sampled at 9 stops and interpolated linearly.
   const STOPS = [[68, 1, 84], [71, 44, 122], [59, 81, 139], [44, 113, 142], [33, 144, 141], [39, 173, 129], [92, 200, 99], [170, 220, 50], [253, 231, 37]];
@@ -70,9 +77,7 @@
       }
     }
     const elites = data.archive.elites;
-    const fit = elites.map((e) => e.fitness);
-    const lo = Math.min(...fit);
-    const hi = Math.max(...fit);
+    const [lo, hi] = extent(elites.map((e) => e.fitness));
     const shade = (f) => colour(hi > lo ? (f - lo) / (hi - lo) : 1);
     const W = 560;
     const H = 420;
@@ -153,10 +158,8 @@
     const all = series.flatMap((s) => s.points);
     svg.append(el('svg:text', { x: pad.l, y: 12 }, title));
     if (all.length === 0) { svg.append(el('svg:text', { x: W / 2, y: H / 2, 'text-anchor': 'middle' }, 'nothing stored yet')); return svg; }
-    const xs = all.map((p) => p[0]);
-    const ys = all.map((p) => p[1]);
-    const [x0, x1] = [Math.min(...xs), Math.max(...xs)];
-    let [y0, y1] = [Math.min(...ys), Math.max(...ys)];
+    const [x0, x1] = extent(all.map((p) => p[0]));
+    let [y0, y1] = extent(all.map((p) => p[1]));
     if (y0 === y1) { y0 -= 1; y1 += 1; }
     const sx = (x) => pad.l + (x1 > x0 ? (x - x0) / (x1 - x0) : 0.5) * (W - pad.l - pad.r);
     const sy = (y) => pad.t + (1 - (y - y0) / (y1 - y0)) * (H - pad.t - pad.b);

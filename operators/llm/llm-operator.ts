@@ -93,7 +93,7 @@ function showLineage(p: ParentContext): string {
 
 function showElites(context: VariationContext): string {
   if (context.elites.length === 0) return '(none yet)';
-  return context.elites.map((e, k) => `### Elite ${k + 1}: fitness ${shortNumber(e.fitness)}, descriptors [${e.descriptors.map(shortNumber).join(', ')}]\n${formatFiles(e.files)}`).join('\n\n');
+  return context.elites.map((e, k) => `### Elite ${k + 1}: fitness ${shortNumber(e.fitness)}, descriptors [${e.descriptors.map((v) => (typeof v === 'number' ? shortNumber(v) : JSON.stringify(v))).join(', ')}]\n${formatFiles(e.files)}`).join('\n\n');
 }
 
 

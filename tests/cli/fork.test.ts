@@ -3,6 +3,7 @@ import test from 'ava';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { startMutatingLlm } from '../../examples/loopback-llm/mutating-llm-server.js';
 import { root, runCli, tempDir } from '../helpers/cli.js';
 
 const sphere = join(root, 'tests/fixtures/problems/sphere');
@@ -117,4 +118,23 @@ test('fork refuses bad input with exit code 2, naming the field, and writes noth
   }
   t.is(query(join(dir, 'source.sqlite'), 'SELECT * FROM iterations').length, 20);
   t.throws(() => readFileSync(join(dir, 'never.sqlite')), undefined, 'no fork database is left behind');
+});
+
+test('a fork of an LLM run with unchanged settings asks the endpoint nothing and ends with the source\'s archive', async (t) => {
+  const server = await startMutatingLlm();
+  t.teardown(() => server.close());
+  const dir = tempDir();
+  const file = join(dir, 'llm.json');
+  writeFileSync(file, JSON.stringify({
+    problem: join(root, 'examples/circle-packing'), seed: 4, pipelineDepth: 4, budget: { iterations: 30 },
+    llm: { models: [{ name: 'loopback-mutator' }], maxInFlight: 4 }, operators: [{ type: 'llm-diff', weight: 1 }],
+  }));
+  const source = join(dir, 'source.sqlite');
+  t.is((await runCli(['run', file, '--db', source, '--quiet', '--base-url', server.baseURL])).code, 0);
+  const asked = server.stats().requests;
+  const fork = join(dir, 'fork.sqlite');
+  const out = await runCli(['fork', source, '--at', '12', '--db', fork, '--quiet']);
+  t.is(out.code, 0, out.stderr);
+  t.is(server.stats().requests, asked, 'every answer came from the copied ledger');
+  t.deepEqual(cells(fork), cells(source));
 });
