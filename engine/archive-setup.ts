@@ -17,12 +17,16 @@ import type { RunConfig } from './config-schema.js';
  */
 export function describeArchive(config: RunConfig, descriptors: readonly DescriptorSpec[], configPath: string): ArchiveDescription {
   const a = config.archive;
+  // Every problem is reported at once, each naming its field.
+  const problems: string[] = [];
+  const categorical = descriptors.findIndex((d) => 'values' in d);
+  if (a.layout === 'cvt' && categorical >= 0) problems.push(`archive.layout: "cvt" needs numeric descriptors, but the problem's descriptors[${categorical}] (${descriptors[categorical]!.name}) is categorical; use layout "grid"`);
+  if (a.rule === 'soft' && a.soft.thresholdMin === undefined && a.soft.learningRate < 1) problems.push(`archive.soft.thresholdMin: required when learningRate is below 1 (got learningRate ${a.soft.learningRate}); a value just below the worst fitness you expect`);
+  if (problems.length > 0) throw new ConfigError(configPath, problems);
   let cells: ArchiveDescription;
   if (a.layout === 'grid') {
     cells = { kind: 'grid', qdOffset: a.qdOffset, epsilon: a.epsilon, dimensions: descriptors.map((d) => ({ ...d }) as GridDimension) };
   } else {
-    const categorical = descriptors.findIndex((d) => 'values' in d);
-    if (categorical >= 0) throw new ConfigError(configPath, [`archive.layout: "cvt" needs numeric descriptors, but the problem's descriptors[${categorical}] (${descriptors[categorical]!.name}) is categorical; use layout "grid"`]);
     const ranges = descriptors.map((d) => ({ name: d.name, min: (d as { min: number }).min, max: (d as { max: number }).max }));
     let archive: CvtArchive;
     try {
@@ -35,10 +39,7 @@ export function describeArchive(config: RunConfig, descriptors: readonly Descrip
     }
     cells = archive.describe();
   }
-  if (a.rule === 'soft') {
-    if (a.soft.thresholdMin === undefined && a.soft.learningRate < 1) throw new ConfigError(configPath, [`archive.soft.thresholdMin: required when learningRate is below 1 (got learningRate ${a.soft.learningRate}); a value just below the worst fitness you expect`]);
-    return { kind: 'soft', learningRate: a.soft.learningRate, thresholdMin: a.soft.thresholdMin ?? null, result: cells };
-  }
+  if (a.rule === 'soft') return { kind: 'soft', learningRate: a.soft.learningRate, thresholdMin: a.soft.thresholdMin ?? null, result: cells };
   if (a.rule === 'novelty') return { kind: 'novelty', neighbours: a.novelty.neighbours, threshold: a.novelty.threshold, result: cells };
   return cells;
 }

@@ -84,3 +84,10 @@ test('an evaluator reports a categorical descriptor by value; it is kept as the 
   t.like(validateOutput({ fitness: 1, descriptors: [8] }, numbers), { ok: true, output: { descriptors: [2] } });
   t.like(validateOutput({ fitness: 1, descriptors: ['8'] }, numbers), { ok: false });
 });
+
+test('every archive problem is reported at once', (t) => {
+  const error = configError(t, () => describeArchive(config({ layout: 'cvt', rule: 'soft', soft: { learningRate: 0.2 } }), mixed, '/c.json'));
+  t.is(error.problems.length, 2);
+  t.regex(error.problems[0]!, /^archive\.layout: "cvt" needs numeric descriptors/);
+  t.regex(error.problems[1]!, /^archive\.soft\.thresholdMin: required/);
+});
