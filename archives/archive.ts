@@ -35,6 +35,16 @@ export interface ArchiveStats {
   meanFitness: number | null;
 }
 
+/**
+ * The elites of an archive in increasing cell order, read where the archive keeps them (Archive.view()):
+ * valid until the archive's next add. An array of elites is one.
+ */
+export interface EliteView {
+  readonly length: number;
+  /** The k-th elite (0 <= k < length), undefined outside; do not change it. */
+  at(k: number): (Elite & { cell: number }) | undefined;
+}
+
 /** A numeric descriptor's box: a CVT tessellates it, novelty distances are normalised by it. */
 export interface DescriptorRange {
   name: string;
@@ -86,7 +96,9 @@ export type ArchiveDescription =
  *   of the accepted elites that land in one cell, the highest fitness is stored, the first in the
  *   batch on ties. `get(cell)` afterwards tells which one. A batch of one is exactly add().
  * - elites() lists filled cells in increasing cell index, so any seeded choice over it is
- *   reproducible; best() breaks fitness ties toward the lower cell.
+ *   reproducible; best() breaks fitness ties toward the lower cell. view() is the same list read
+ *   in place: getting it and reading its k-th elite cost the same whatever the archive's size
+ *   (selection reads a few elites every iteration; elites() copies them all).
  * - `result` is the elitist archive (best elite ever seen per cell) from which coverage and QD score
  *   are reported. For grid and CVT archives it is the archive itself; a soft archive can replace a
  *   better elite and a novelty archive stores points rather than cells, so they keep one beside them.
@@ -104,7 +116,10 @@ export interface Archive {
   /** One result per elite, in order (see the batch rule above). */
   addBatch(elites: readonly Elite[]): AddResult[];
   get(cell: number): Elite | undefined;
+  /** A fresh array (and fresh objects) the caller may change. */
   elites(): Array<Elite & { cell: number }>;
+  /** What elites() lists, read in place: O(1) to get and to index, valid until the next add. */
+  view(): EliteView;
   best(): (Elite & { cell: number }) | undefined;
   stats(): ArchiveStats;
   describe(): ArchiveDescription;

@@ -1,6 +1,6 @@
 // CellArchive: the elitist MAP-Elites rule over any Layout; GridArchive and CvtArchive are this with their layout.
-import type { AddResult, Archive, ArchiveDescription, ArchiveKind, ArchiveStats, Elite } from './archive.js';
-import { CellStore } from './cell-store.js';
+import type { AddResult, Archive, ArchiveDescription, ArchiveKind, ArchiveStats, Elite, EliteView } from './archive.js';
+import { CellStore, type CellElite, type CellOrder } from './cell-store.js';
 import { rejectionOf, type Layout } from './layout.js';
 
 /** Where an elite goes: its cell and whether it was clipped, or why it cannot go anywhere. */
@@ -115,9 +115,26 @@ export abstract class CellArchive implements Archive {
     return slot < 0 ? undefined : this.store.elites[slot];
   }
 
-  elites(): Array<Elite & { cell: number }> {
-    const { elites, cellOfSlot } = this.store;
-    return this.store.orderedSlots().map((s) => ({ ...elites[s]!, cell: cellOfSlot[s]! }));
+  elites(): CellElite[] {
+    const store = this.store;
+    const out = new Array<CellElite>(store.size);
+    for (let k = 0; k < store.size; k++) out[k] = store.at(k)!;
+    return out;
+  }
+
+  view(): EliteView {
+    return this.store;
+  }
+
+  /** Cells filled or replaced since the archive was made. */
+  get changes(): number {
+    return this.store.changes;
+  }
+
+  /** The filled cells' slots in cell order with their fitness, read in place (for the islands' combined statistics). */
+  cellOrder(): CellOrder {
+    this.store.sort();
+    return this.store;
   }
 
   best(): (Elite & { cell: number }) | undefined {

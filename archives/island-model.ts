@@ -3,6 +3,7 @@ import type { AddResult, Archive, ArchiveDescription, ArchiveStats, Elite } from
 import { archiveFromDescription } from './archive-factory.js';
 import { CellArchive } from './cell-archive.js';
 import { SoftArchive } from './soft-archive.js';
+import { CombinedStats } from './combined-stats.js';
 
 export interface Migration {
   from: number;
@@ -56,6 +57,8 @@ export class IslandModel {
   /** Per island, the last iteration at which its own children filled or improved a result cell. */
   private readonly lastImproved: number[];
   private readonly dirty: Array<Set<number>>;
+  /** The union's statistics, kept per changed cell; null with one island, whose result archive is the union. */
+  private readonly combinedStats: CombinedStats | null;
 
   constructor(options: IslandOptions) {
     const { count } = options;
@@ -68,6 +71,8 @@ export class IslandModel {
     if (this.reset && !(Number.isInteger(this.reset.survivors) && this.reset.survivors >= 1)) throw new RangeError('survivors must be a positive integer');
     this.lastImproved = new Array<number>(count).fill(0);
     this.dirty = Array.from({ length: count }, () => new Set<number>());
+    const result = resultDescription(options.archive);
+    this.combinedStats = count > 1 && (result.kind === 'grid' || result.kind === 'cvt') ? new CombinedStats(result.epsilon) : null;
   }
 
   island(index: number): Archive {
@@ -119,20 +124,34 @@ export class IslandModel {
     return union;
   }
 
+  /**
+   * combined().stats() without building the combined archive (the engine asks every
+   * archive.metricsInterval iterations): kept up to date per changed cell (CombinedStats), so the fitness
+   * sum's last bits may differ from the combined archive's, which adds in cell order.
+   */
   stats(): ArchiveStats {
-    return this.combined().stats();
+    if (this.islands.length === 1) return this.islands[0]!.result.stats();
+    const results = this.islands.map((a) => a.result);
+    if (this.combinedStats === null || !results.every((r): r is CellArchive => r instanceof CellArchive)) return this.combined().stats();
+    return this.combinedStats.stats(results);
   }
 
   /** Adds elites to island k as a batch and notes which result cells changed. */
   private add(k: number, elites: readonly Elite[]): AddResult[] {
     const archive = this.islands[k]!;
+    const tracked = this.combinedStats !== null && archive.result instanceof CellArchive ? archive.result : null;
+    if (tracked) this.combinedStats!.check(k, tracked);
     const out = archive.addBatch(elites);
     for (const r of out) {
       const inResult = resultOf(r);
-      if (inResult.status !== 'rejected') this.dirty[k]!.add(inResult.cell);
+      if (inResult.status !== 'rejected') {
+        this.dirty[k]!.add(inResult.cell);
+        if (tracked) this.combinedStats!.touch(inResult.cell);
+      }
       // A soft archive's threshold moved: the cell's stored threshold changes even when its result elite does not.
       if (archive instanceof SoftArchive && r.status !== 'rejected') this.dirty[k]!.add(r.cell);
     }
+    if (tracked) this.combinedStats!.sync(k, tracked);
     return out;
   }
 
@@ -143,7 +162,8 @@ export class IslandModel {
     if (stale.length === 0) return [];
     // Survivors are chosen once, from every island as it is before any reset of this round.
     const all: Elite[] = [];
-    for (const archive of this.islands) all.push(...archive.result.elites());
+    // A loop, not push(...elites): spreading 100,000 arguments overflows the stack.
+    for (const archive of this.islands) for (const e of archive.result.elites()) all.push(e);
     const kept = bestDistinct(all, survivors);
     return stale.map((k) => {
       this.islands[k] = archiveFromDescription(this.description);
@@ -184,9 +204,25 @@ export function cellLayoutOf(archive: Archive): CellArchive['layout'] | null {
   return archive.result instanceof CellArchive ? archive.result.layout : null;
 }
 
-/** The k fittest elites, fitness descending, ties to the lower cell (elites() is in cell order and the sort is stable). */
+/**
+ * The k fittest elites, fitness descending, ties to the lower cell: what a stable sort of elites()
+ * (in cell order) by fitness gives, from one pass over the cells in order, each kept one placed after
+ * its equals, so only the k kept are copied.
+ */
 function bestElites(archive: Archive, k: number): Array<Elite & { cell: number }> {
-  return archive.elites().sort((a, b) => b.fitness - a.fitness).slice(0, k);
+  if (!(archive instanceof CellArchive)) return archive.elites().sort((a, b) => b.fitness - a.fitness).slice(0, k);
+  const { size, order, fitness } = archive.cellOrder();
+  const top: number[] = [];
+  for (let j = 0; j < size; j++) {
+    const f = fitness[order[j]!]!;
+    if (top.length === k && !(f > fitness[order[top[k - 1]!]!]!)) continue;
+    let at = top.length < k ? top.length : k - 1;
+    while (at > 0 && fitness[order[top[at - 1]!]!]! < f) at--;
+    if (top.length === k) top.pop();
+    top.splice(at, 0, j);
+  }
+  const view = archive.view();
+  return top.map((j) => view.at(j)!);
 }
 
 /** The k fittest distinct variants of a list (the first occurrence of each), fitness descending, stable. */

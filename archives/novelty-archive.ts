@@ -1,6 +1,7 @@
 // NoveltyArchive: novelty search's archive of points, accepted by k-nearest-neighbour novelty, beside a result archive.
-import type { AddResult, Archive, ArchiveDescription, ArchiveStats, Elite, PairedAddResult } from './archive.js';
+import type { AddResult, Archive, ArchiveDescription, ArchiveStats, Elite, EliteView, PairedAddResult } from './archive.js';
 import { CellArchive, place, rejected, stored } from './cell-archive.js';
+import { withCell } from './cell-store.js';
 
 export interface NoveltyArchiveOptions {
   /** The elitist archive (a GridArchive or CvtArchive, empty) that receives every elite too: coverage and QD score come from it. */
@@ -34,6 +35,8 @@ export class NoveltyArchive implements Archive {
   private readonly size: number;
   private coords: Float64Array;
   private readonly points: Elite[] = [];
+  /** The points with their cells, for view(): appended as points are stored, never changed. */
+  private readonly listed: Array<Elite & { cell: number }> = [];
   private readonly nearest: Float64Array;
   private readonly query: Float64Array;
   private fitnessSum = 0;
@@ -115,7 +118,11 @@ export class NoveltyArchive implements Archive {
   }
 
   elites(): Array<Elite & { cell: number }> {
-    return this.points.map((e, cell) => ({ ...e, cell }));
+    return this.listed.map((e) => withCell(e, e.cell));
+  }
+
+  view(): EliteView {
+    return this.listed;
   }
 
   best(): (Elite & { cell: number }) | undefined {
@@ -177,7 +184,9 @@ export class NoveltyArchive implements Archive {
       this.coords = wider;
     }
     this.elitist.layout.embed(elite.descriptors, this.coords, p * this.size);
-    this.points.push(stored(elite));
+    const kept = stored(elite);
+    this.points.push(kept);
+    this.listed.push(withCell(kept, p));
     this.fitnessSum += elite.fitness;
     const b = this.bestPoint;
     if (b < 0 || elite.fitness > this.points[b]!.fitness) this.bestPoint = p;

@@ -1,6 +1,6 @@
 // Parent selection strategies over an archive's elites, driven only by the rng they are given.
 import type { Rng } from '../common/rng.js';
-import type { Elite } from './archive.js';
+import type { Archive, Elite, EliteView } from './archive.js';
 
 /**
  * How parents are picked among the elites. Every strategy is a fixed chance per elite for one call
@@ -52,7 +52,7 @@ const NOVELTY_FLOOR = 1e-12;
  * order (increasing cell index): the same elites, info and rng always give the same parents.
  * The weighted strategies compute their weights once per call and use one `rng.next()` per draw.
  */
-export function selectParents(elites: Candidate[], count: number, rng: Rng, selection: SelectionStrategy, info?: SelectionInfo): Candidate[] {
+export function selectParents(elites: EliteView, count: number, rng: Rng, selection: SelectionStrategy, info?: SelectionInfo): Candidate[] {
   validate(selection, info);
   if (elites.length === 0) throw new RangeError('cannot select parents from an empty archive');
   if (count <= 0) return [];
@@ -71,21 +71,33 @@ export function selectParents(elites: Candidate[], count: number, rng: Rng, sele
 }
 
 /**
+ * selectParents() over an archive's elites. Uniform and tournament draws read a few elites in place
+ * (view()), so their cost does not grow with the archive; the weighted strategies weigh every elite
+ * anyway and get a copy (elites()), with the info `info` makes for it.
+ */
+export function selectFromArchive(archive: Archive, count: number, rng: Rng, selection: SelectionStrategy, info: (elites: readonly Candidate[]) => SelectionInfo): Candidate[] {
+  if (selection.strategy === 'uniform' || selection.strategy === 'tournament') return selectParents(archive.view(), count, rng, selection);
+  const elites = archive.elites();
+  return selectParents(elites, count, rng, selection, info(elites));
+}
+
+/**
  * Selection probability of each elite under a strategy (uniform: 1/n each; tournament: the exact
  * order-statistics probability, ties by the same rule the draw uses). Sums to 1; empty for no elites.
  * For docs, tests and `status`: it ignores the redraws that keep parents distinct.
  */
-export function selectionWeights(elites: Candidate[], selection: SelectionStrategy, info?: SelectionInfo): number[] {
+export function selectionWeights(elites: EliteView, selection: SelectionStrategy, info?: SelectionInfo): number[] {
   validate(selection, info);
   const n = elites.length;
-  if (selection.strategy === 'uniform') return elites.map(() => 1 / n);
+  if (selection.strategy === 'uniform') return Array.from({ length: n }, () => 1 / n);
   if (selection.strategy === 'tournament') {
-    const sorted = Float64Array.from(elites, (e) => e.fitness).sort();
+    const fitness = Array.from({ length: n }, (_, i) => elites.at(i)!.fitness);
+    const sorted = Float64Array.from(fitness).sort();
     // The winner is the first drawn of the fittest drawn: an elite wins when no draw is fitter and some
     // draw ties it, and the first tying draw is equally likely to be any of the upTo - below equals.
-    return elites.map((e) => {
-      const below = bound(sorted, e.fitness, false);
-      const upTo = bound(sorted, e.fitness, true);
+    return fitness.map((f) => {
+      const below = bound(sorted, f, false);
+      const upTo = bound(sorted, f, true);
       return ((upTo / n) ** selection.size - (below / n) ** selection.size) / (upTo - below);
     });
   }
@@ -149,14 +161,14 @@ function validate(selection: SelectionStrategy, info: SelectionInfo | undefined)
   if ((s.strategy === 'score-children' || s.strategy === 'novelty') && info === undefined) throw new RangeError(`the ${s.strategy} strategy needs selection info (children counts and novelty) and none was given`);
 }
 
-function drawer(elites: Candidate[], rng: Rng, selection: SelectionStrategy, info: SelectionInfo | undefined): () => Candidate {
+function drawer(elites: EliteView, rng: Rng, selection: SelectionStrategy, info: SelectionInfo | undefined): () => Candidate {
   // uniform and tournament keep their original draws (rng.int), so that earlier runs reproduce.
-  if (selection.strategy === 'uniform') return () => elites[rng.int(elites.length)]!;
+  if (selection.strategy === 'uniform') return () => elites.at(rng.int(elites.length))!;
   if (selection.strategy === 'tournament') {
     return () => {
-      let winner = elites[rng.int(elites.length)]!;
+      let winner = elites.at(rng.int(elites.length))!;
       for (let t = 1; t < selection.size; t++) {
-        const challenger = elites[rng.int(elites.length)]!;
+        const challenger = elites.at(rng.int(elites.length))!;
         if (challenger.fitness > winner.fitness) winner = challenger;
       }
       return winner;
@@ -177,12 +189,12 @@ function drawer(elites: Candidate[], rng: Rng, selection: SelectionStrategy, inf
       if (cumulative[mid]! > u) hi = mid;
       else lo = mid + 1;
     }
-    return elites[lo]!;
+    return elites.at(lo)!;
   };
 }
 
 /** Unnormalised weights, aligned with `elites`, of the strategies that draw by weight; O(n) except rank's one sort. */
-function weightsOf(elites: Candidate[], selection: SelectionStrategy, info: SelectionInfo): Float64Array {
+function weightsOf(elites: EliteView, selection: SelectionStrategy, info: SelectionInfo): Float64Array {
   const n = elites.length;
   const weights = new Float64Array(n);
   if (selection.strategy === 'novelty') {
@@ -201,7 +213,7 @@ function weightsOf(elites: Candidate[], selection: SelectionStrategy, info: Sele
   let min = Infinity;
   let max = -Infinity;
   for (let i = 0; i < n; i++) {
-    const f = elites[i]!.fitness;
+    const f = elites.at(i)!.fitness;
     fitness[i] = f;
     if (f < min) min = f;
     if (f > max) max = f;
@@ -223,7 +235,7 @@ function weightsOf(elites: Candidate[], selection: SelectionStrategy, info: Sele
       const median = medianOf(fitness.slice());
       const scale = max === min ? 1 : max - min;
       for (let i = 0; i < n; i++) {
-        const id = elites[i]!.variantId;
+        const id = elites.at(i)!.variantId;
         const children = info.children(id);
         if (!(Number.isFinite(children) && children >= 0)) throw new RangeError(`info.children("${id}") must be a finite count of at least 0 (got ${children})`);
         weights[i] = sigmoid((selection.sharpness * (fitness[i]! - median)) / scale) / (1 + children);

@@ -205,7 +205,7 @@ export class RunStore {
   commit(record: IterationRecord): void {
     const s = this.statements;
     const now = new Date().toISOString();
-    const write = this.db.transaction(() => {
+    const write = (): void => {
       s.insertIteration!.run(record.iteration, record.island, record.operator, JSON.stringify(record.parentIds), record.status, record.reason, now,
         record.arm, record.reward, record.llm.calls, record.llm.tokens, record.llm.cost);
       let evaluationFailures = 0;
@@ -239,11 +239,14 @@ export class RunStore {
         evaluationFailures, newCells, improvements, improvement,
       });
       s.setMeta!.run('elapsedMs', JSON.stringify(record.elapsedMs));
-    });
+    };
     try {
-      write();
+      // Inside batch() the batch's transaction holds it (a savepoint of its own would cost more than the inserts).
+      if (this.db.inTransaction) write();
+      else this.db.transaction(write)();
     } catch (error) {
-      // The transaction rolled back: the file holds every earlier iteration and nothing of this one.
+      // The transaction rolled back: the file holds every earlier iteration and nothing of this one
+      // (inside batch(), the error leaves the batch, which rolls back all of it).
       throw new StorageError(`${this.path}: could not commit iteration ${record.iteration}: ${(error as Error).message}`, { cause: error });
     }
   }
@@ -262,10 +265,12 @@ export class RunStore {
         i.arm, i.reward, i.llm_calls AS calls, i.llm_tokens AS tokens, i.llm_cost AS cost
       FROM iterations i LEFT JOIN children c ON c.iteration = i.iteration LEFT JOIN evaluations e ON e.variant_id = c.variant_id
       ORDER BY i.iteration, c.child_index`).iterate() as IterableIterator<Omit<LogChild, 'descriptors' | 'cached' | 'llm' | 'parentIds'> & { descriptors: string | null; cached: number | null; parentIds: string } & IterationUsage>;
-    for (const { calls, tokens, cost, ...row } of rows) {
+    // Built as literals, field by field: a resume reads one row per child of the whole run (spreading each row costs twice as much).
+    for (const r of rows) {
       yield {
-        ...row, parentIds: JSON.parse(row.parentIds) as string[], cached: row.cached === null ? null : row.cached === 1,
-        descriptors: row.descriptors === null ? null : (JSON.parse(row.descriptors) as number[]), llm: { calls, tokens, cost },
+        iteration: r.iteration, island: r.island, variantId: r.variantId, evaluatedAt: r.evaluatedAt, cached: r.cached === null ? null : r.cached === 1,
+        status: r.status, fitness: r.fitness, descriptors: r.descriptors === null ? null : (JSON.parse(r.descriptors) as number[]),
+        parentIds: JSON.parse(r.parentIds) as string[], arm: r.arm, reward: r.reward, llm: { calls: r.calls, tokens: r.tokens, cost: r.cost },
       };
     }
   }

@@ -3,14 +3,13 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { ArchiveDescription, Elite } from '../archives/archive.js';
 import type { CellChange, IslandModel } from '../archives/island-model.js';
-import { selectParents } from '../archives/parent-selection.js';
+import { selectFromArchive } from '../archives/parent-selection.js';
 import { contentId } from '../common/content-id.js';
 import { EvaluatorError, InternalError, OuroborosError } from '../common/errors.js';
-import { evaluationSeed, rngFor } from '../common/rng.js';
-import type { Evaluation, Variant } from '../common/types.js';
+import { rngFor } from '../common/rng.js';
+import type { Variant } from '../common/types.js';
 import type { EvaluationPool } from '../fitness/evaluation-pool.js';
 import type { VariationContext } from '../operators/operator.js';
-import { checkParams } from '../operators/param-space.js';
 import { islandsFor, selectionInfo } from './archive-setup.js';
 import type { RunConfig } from './config-schema.js';
 import { buildRecord, type ChildOutcome, type IterationOutcome } from './iteration-record.js';
@@ -19,11 +18,16 @@ import { committedBudgetSpent, type Budget, type Progress, type StopReason } fro
 import type { LlmGateway } from './llm-gateway.js';
 import type { Arm } from './operator-registry.js';
 import { buildContext, type ContextSource } from './variation-context.js';
+import { InFlightIterations } from './in-flight-iterations.js';
+import { VariantEvaluations } from './variant-evaluations.js';
 import { recheckBest } from './recheck.js';
 import type { Problem } from './problem.js';
 import type { RunStore } from './run-store.js';
 
 export type { Budget, Progress, StopReason } from './budget.js';
+
+/** The longest a commit waits for the outcomes after it while the pool has work queued for every worker. */
+const GATHER_HOLD_MS = 50;
 
 /** What the engine needs when some arms call an LLM. */
 export interface EngineLlm {
@@ -62,8 +66,8 @@ export interface EngineOptions {
  */
 export class SearchEngine {
   private readonly islands: IslandModel;
-  private readonly pending = new Map<number, Promise<IterationOutcome>>();
-  private readonly inflight = new Map<string, { iteration: number; child: number; done: Promise<unknown> }>();
+  private readonly pending = new InFlightIterations();
+  private readonly evaluationsOf: VariantEvaluations;
   private readonly bandit: Bandit;
   private readonly armIndex: Map<string, number>;
   private readonly depth: number;
@@ -99,6 +103,7 @@ export class SearchEngine {
     this.depth = o.config.pipelineDepth;
     this.elapsedBefore = o.store.meta<number>('elapsedMs') ?? 0;
     this.evaluations = o.store.evaluationCount();
+    this.evaluationsOf = new VariantEvaluations({ store: o.store, pool: o.pool, problem: o.problem, seed: o.config.seed });
   }
 
   /** Runs until a budget is spent or the signal stops it; resolves once everything launched is committed. */
@@ -112,28 +117,25 @@ export class SearchEngine {
       this.checkStop();
     }
     while (this.pending.has(this.committed)) {
-      const outcome = await this.pending.get(this.committed)!;
+      const outcome = await this.pending.outcome(this.committed)!;
       if (this.aborted || outcome.abandoned) break;
       if (this.o.config.evaluation.recheck.count > 0) {
-        await recheckBest(this.committed, outcome, this.bestFitness, { ...this.o.config, store: this.o.store, evaluate: (v, i, seed) => this.evaluate(v, i, seed) });
+        await recheckBest(this.committed, outcome, this.bestFitness, { ...this.o.config, store: this.o.store, evaluate: (v, i, seed) => this.evaluationsOf.evaluate(v, i, seed) });
       }
+      if (this.o.config.evaluation.recheck.count === 0) await this.pending.gather(this.committed, Math.max(1, this.depth >> 1), () => this.o.pool.saturated(), GATHER_HOLD_MS);
       if (this.aborted) break;
-      this.pending.delete(this.committed);
-      this.commit(this.committed, outcome);
-      this.committed++;
-      this.checkStop();
-      if (this.stopReason === null) this.launchAfter(this.committed - 1);
+      this.commitGroup(outcome);
       this.reportProgress(this.pending.size === 0);
     }
     if (this.fatal !== null) {
       this.stopCalls.abort();
       this.o.pool.abortAll();
-      await Promise.allSettled(this.pending.values());
+      await this.pending.settle();
       throw this.fatal;
     }
     if (this.aborted) {
       // Nothing abandoned may still be writing once the caller closes the store and the pool.
-      await Promise.allSettled(this.pending.values());
+      await this.pending.settle();
       this.stopReason = 'aborted';
     } else if (this.pending.size > 0) this.stopReason = 'interrupted';
     return { stopReason: this.stopReason ?? 'iterations', iterations: this.committed };
@@ -168,7 +170,32 @@ export class SearchEngine {
     };
   }
 
-  /** Progress is computed at most every 100 ms (and at the end): it reads the whole archive. */
+  /**
+   * Commits iteration `committed` and, in the same SQLite transaction, the iterations after it whose
+   * outcomes have already arrived, each exactly as if alone (commit, stop check, launches): the pages
+   * they share are written once, not once per iteration. A crash keeps a prefix of the iterations
+   * either way. Nothing awaits inside, so a re-check (which evaluates) ends the group.
+   */
+  private commitGroup(first: IterationOutcome): void {
+    let outcome: IterationOutcome | undefined = first;
+    const failure = this.o.store.batch(() => {
+      while (outcome !== undefined) {
+        const i = this.committed;
+        this.pending.remove(i);
+        const seedFailed = this.commit(i, outcome);
+        if (seedFailed) return seedFailed;
+        this.committed++;
+        this.checkStop();
+        if (this.stopReason === null) this.launchAfter(i);
+        outcome = this.o.config.evaluation.recheck.count > 0 ? undefined : this.pending.arrivedOutcome(this.committed);
+        if (outcome?.abandoned) outcome = undefined;
+      }
+      return null;
+    });
+    if (failure) throw failure;
+  }
+
+  /** Progress is computed at most every 100 ms (and at the end). */
   private reportProgress(force: boolean): void {
     if (this.o.onProgress === undefined) return;
     const now = performance.now();
@@ -198,9 +225,11 @@ export class SearchEngine {
       }
       // The live run stopped launching once a deterministic budget was spent at some commit; so does the replay.
       stopped ||= this.spent(evaluations) !== null || this.wallClockSpent(this.elapsedBefore);
-      // Iterations already committed are not launched again, but their choice is repeated: it counts as a pull.
-      if (!stopped) for (const i of this.successors(c)) if (i >= start) this.launch(i); else this.bandit.choose(rngFor(this.o.config.seed, i, 'operator-choice'));
+      // Iterations already committed are not launched again, but their choice is repeated: it counts as a pull
+      // (with fixed weights, where pulls change no choice, the logged arm is pulled as its row is read).
+      if (!stopped) for (const i of this.successors(c)) if (i >= start) this.launch(i); else if (!weighted) this.bandit.choose(rngFor(this.o.config.seed, i, 'operator-choice'));
     };
+    const weighted = this.o.policy.kind === 'weights';
     for (const row of this.o.store.log()) {
       if (row.iteration !== current) {
         if (current >= 0) finish(current);
@@ -209,6 +238,7 @@ export class SearchEngine {
         parentIds = row.parentIds;
         children = 0;
         batch = [];
+        if (weighted && current > 0) this.pullLogged(current, row.arm);
         this.credit(row.arm, row.reward, row.llm);
       }
       if (row.variantId !== null) children++;
@@ -222,9 +252,24 @@ export class SearchEngine {
     if (current !== start - 1) throw new InternalError(`log replay ended at iteration ${current}, expected ${start - 1}`);
   }
 
+  /**
+   * Repeats a committed iteration's choice under fixed weights without drawing it again: the arm it
+   * logged, reached by a draw that chooseWeighted maps to it (the middle of its share). Without a
+   * logged arm (a run older than arms), the choice is drawn again.
+   */
+  private pullLogged(i: number, arm: string | null): void {
+    const k = arm === null ? undefined : this.armIndex.get(arm);
+    if (k === undefined) { this.bandit.choose(rngFor(this.o.config.seed, i, 'operator-choice')); return; }
+    const weights = this.o.arms.map((a) => a.weight);
+    const total = weights.reduce((a, b) => a + b, 0);
+    const before = weights.slice(0, k).reduce((a, b) => a + b, 0);
+    this.bandit.choose({ next: () => (before + weights[k]! / 2) / total });
+  }
+
   /** Bookkeeping after an iteration's children entered the islands, identical live and in replay. */
   private noteApplied(parentIds: readonly string[], children: number, cells: ReadonlyArray<Pick<CellChange, 'elite'>>): void {
-    for (const id of parentIds) this.childCounts.set(id, (this.childCounts.get(id) ?? 0) + children);
+    // Only score-children selection reads them: kept for every parent, they would grow with the run.
+    if (this.o.config.selection.strategy === 'score-children') for (const id of parentIds) this.childCounts.set(id, (this.childCounts.get(id) ?? 0) + children);
     // Elitist result archives never lose their best (a reset keeps the best survivors), so a running maximum is exact.
     for (const c of cells) this.bestFitness = Math.max(this.bestFitness, c.elite.fitness);
   }
@@ -239,34 +284,29 @@ export class SearchEngine {
     for (const i of this.successors(c)) this.launch(i);
   }
 
-  private allIslands(): number[] {
-    return this.islands.islands.map((_, k) => k);
-  }
-
   private launch(i: number): void {
     if (this.o.budget.iterations !== undefined && i >= this.o.budget.iterations) return;
     if (this.pending.has(i) || i < this.committed) throw new InternalError(`iteration ${i} launched twice`);
     if (i === 0) {
       const files = this.o.problem.seedFiles;
       const variant: Variant = { id: contentId(files), files, lineage: { parentIds: [], operator: 'seed', iteration: 0, island: 0 } };
-      this.pending.set(0, this.evaluateChildren(0, 0, -1, 'seed', [], [{ variant }]));
+      this.pending.add(0, this.evaluateChildren(0, 0, -1, 'seed', [], [{ variant }]));
       return;
     }
     const island = i % this.islands.islands.length;
     const armIndex = this.bandit.choose(rngFor(this.o.config.seed, i, 'operator-choice'));
     const arm = this.o.arms[armIndex]!;
     const archive = this.islands.island(island);
-    const elites = archive.elites();
     const { selection } = this.o.config;
-    const chosen = selectParents(elites, arm.operator.parentCount, rngFor(this.o.config.seed, i, 'select'), selection, selectionInfo(archive, elites, selection, this.childCounts));
+    const chosen = selectFromArchive(archive, arm.operator.parentCount, rngFor(this.o.config.seed, i, 'select'), selection, (elites) => selectionInfo(archive, elites, selection, this.childCounts));
     const parents = chosen.map((e) => {
       const v = this.o.store.getVariant(e.variantId);
       if (v === undefined) throw new InternalError(`elite ${e.variantId} is not stored`);
       return v;
     });
     // Built now, right after the commit of the basis, from committed state only.
-    const context = arm.operator.usesLlm && this.o.llm ? buildContext(this.o.llm.context, parents, elites) : undefined;
-    this.pending.set(i, this.vary(i, island, armIndex, parents, context));
+    const context = arm.operator.usesLlm && this.o.llm ? buildContext(this.o.llm.context, parents, archive.elites()) : undefined;
+    this.pending.add(i, this.vary(i, island, armIndex, parents, context));
   }
 
   private async vary(i: number, island: number, armIndex: number, parents: Variant[], context: VariationContext | undefined): Promise<IterationOutcome> {
@@ -300,43 +340,12 @@ export class SearchEngine {
   }
 
   private async evaluateChildren(i: number, island: number, arm: number, operator: string, parentIds: string[], children: Array<{ variant: ChildOutcome['variant'] }>): Promise<IterationOutcome> {
-    const evaluations = await Promise.all(children.map((c, k) => this.evaluationFor(c.variant, i, k)));
+    const evaluations = await Promise.all(children.map((c, k) => this.evaluationsOf.of(c.variant, i, k)));
     return { island, arm, operator, parentIds, failure: null, children: children.map((c, k) => ({ variant: c.variant, evaluation: evaluations[k]! })) };
   }
 
-  /** Own evaluation of the variant, or null when an earlier iteration's evaluation will be used at commit. */
-  private async evaluationFor(variant: Variant, i: number, k: number): Promise<Evaluation | null> {
-    if (this.o.store.hasEvaluation(variant.id)) return null;
-    const earlier = this.inflight.get(variant.id);
-    // "Earlier" is by (iteration, child index): the order of commit, never the order of arrival.
-    const isEarlier = (e: { iteration: number; child: number }) => e.iteration < i || (e.iteration === i && e.child < k);
-    if (earlier !== undefined && isEarlier(earlier)) {
-      await earlier.done;
-      return null;
-    }
-    const seed = evaluationSeed(this.o.config.seed, i, k);
-    const promise = this.evaluate(variant, i, seed);
-    this.inflight.set(variant.id, { iteration: i, child: k, done: promise });
-    return promise;
-  }
-
-  private async evaluate(variant: Variant, i: number, seed: number): Promise<Evaluation> {
-    const p = this.o.problem.params;
-    let params = {};
-    if (p !== null) {
-      let problems: string[];
-      try {
-        params = JSON.parse(variant.files[p.file] ?? 'null');
-        problems = checkParams(params, p.space);
-      } catch (error) {
-        problems = [`not JSON: ${(error as Error).message}`];
-      }
-      if (problems.length > 0) return { status: 'invalid', reason: 'invalid-params', message: `${p.file}: ${problems.join('; ')}`, durationMs: 0, seed };
-    }
-    return this.o.pool.evaluate({ variantId: variant.id, files: variant.files, params, seed, iteration: i, problemDir: this.o.problem.dir });
-  }
-
-  private commit(i: number, outcome: IterationOutcome): void {
+  /** Commits one iteration; for the seed's iteration, returns the error to throw when the seed could not enter the archive. */
+  private commit(i: number, outcome: IterationOutcome): EvaluatorError | null {
     const llm = this.o.llm?.gateway.takeUsage(i) ?? { calls: 0, tokens: 0, cost: 0 };
     const arm = outcome.arm < 0 ? 'seed' : this.o.arms[outcome.arm]!.label;
     const record = buildRecord(i, outcome, this.o.store, this.islands, { elapsedMs: this.elapsedMs(), arm, llm, metricsInterval: this.o.config.archive.metricsInterval });
@@ -344,13 +353,10 @@ export class SearchEngine {
     this.credit(arm, record.reward, llm);
     this.noteApplied(record.parentIds, record.children.length, record.cells);
     this.evaluations += record.children.filter((c) => c.evaluation !== null).length;
-    for (const child of outcome.children) {
-      if (this.inflight.get(child.variant.id)?.iteration === i) this.inflight.delete(child.variant.id);
-    }
-    if (i === 0 && this.islands.stats().filledCells === 0) {
-      const e = record.children[0]?.evaluation;
-      throw seedFailure(e && e.status !== 'ok' ? `${e.status} (${e.reason}): ${e.message}` : record.children[0]?.reason ?? 'unknown');
-    }
+    this.evaluationsOf.committed(i, outcome.children.map((c) => c.variant));
+    if (i !== 0 || this.islands.stats().filledCells > 0) return null;
+    const e = record.children[0]?.evaluation;
+    return seedFailure(e && e.status !== 'ok' ? `${e.status} (${e.reason}): ${e.message}` : record.children[0]?.reason ?? 'unknown');
   }
 
   private checkStop(): void {

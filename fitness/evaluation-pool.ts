@@ -105,6 +105,14 @@ export class EvaluationPool {
     return { ...this.counters, workerErrors: [...this.counters.workerErrors] };
   }
 
+  /**
+   * Whether every worker has an evaluation waiting behind the one it runs: until that changes, the
+   * pool stays busy without more being asked of it (the engine then lets commits wait, to group them).
+   */
+  saturated(): boolean {
+    return this.waiting.length >= this.options.workers;
+  }
+
   /** Worker threads alive now (Piscina starts a replacement as soon as one is terminated). */
   liveWorkers(): number {
     return this.piscina.threads.length;

@@ -2,6 +2,7 @@
 import test from 'ava';
 import type { Elite } from '../../archives/archive.js';
 import { GridArchive } from '../../archives/grid-archive.js';
+import { rngFor } from '../../common/rng.js';
 
 // 5 x 4 = 20 cells as in grid-archive.test.ts: cell = xBin * 4 + yBin, x bins 2 wide over [0, 10], y bins 0.5 wide over [-1, 1].
 const dimensions = [{ name: 'x', min: 0, max: 10, bins: 5 }, { name: 'y', min: -1, max: 1, bins: 4 }];
@@ -104,4 +105,22 @@ test('get() of a cell outside the archive is undefined', (t) => {
 test('describe() gives the kind, QD offset, epsilon and dimensions', (t) => {
   const archive = new GridArchive({ dimensions: [...dimensions, { name: 'c', values: ['u', 'v'] }], qdOffset: -1, epsilon: 0.25 });
   t.deepEqual(archive.describe(), { kind: 'grid', qdOffset: -1, epsilon: 0.25, dimensions: [...dimensions, { name: 'c', values: ['u', 'v'] }] });
+});
+
+test('view() reads what elites() lists, in cell order, as cells fill one by one and in large batches', (t) => {
+  const rng = rngFor(5, 0, 'tests/cell-archive/view');
+  const archive = new GridArchive({ dimensions: [{ name: 'x', min: 0, max: 1, bins: 50 }, { name: 'y', min: 0, max: 1, bins: 50 }] });
+  const random = (k: number): Elite => ({ variantId: `v${k}`, fitness: rng.next(), descriptors: [rng.next(), rng.next()], iteration: k });
+  for (let round = 0; round < 30; round++) {
+    // Singles and batches both below and above the size at which new cells are merged in bulk.
+    const size = [1, 3, 40, 300][round % 4]!;
+    if (size === 1) archive.add(random(round * 1000));
+    else archive.addBatch(Array.from({ length: size }, (_, k) => random(round * 1000 + k)));
+    const view = archive.view();
+    const listed = Array.from({ length: view.length }, (_, k) => view.at(k));
+    t.deepEqual(listed, archive.elites());
+    t.true(listed.every((e, k) => k === 0 || e!.cell > listed[k - 1]!.cell));
+  }
+  t.is(archive.view().at(-1), undefined);
+  t.is(archive.view().at(archive.view().length), undefined);
 });

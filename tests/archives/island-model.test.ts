@@ -2,6 +2,7 @@
 import test from 'ava';
 import { IslandModel, type IslandOptions } from '../../archives/island-model.js';
 import type { ArchiveDescription, Elite } from '../../archives/archive.js';
+import { rngFor } from '../../common/rng.js';
 
 // One dimension of 10 bins over [0, 1): descriptor 0.05 is cell 0, 0.15 cell 1, and so on.
 const grid: ArchiveDescription = { kind: 'grid', qdOffset: 0, epsilon: 0, dimensions: [{ name: 'd', min: 0, max: 1, bins: 10 }] };
@@ -178,4 +179,30 @@ test('islands of a CVT or novelty archive are built from the description and mig
     t.deepEqual(model.island(0).result.elites().map((e) => [e.cell, e.variantId]), [[0, 's'], [2, 'far']], archive.kind);
     t.is(model.stats().filledCells, 2);
   }
+});
+
+test('stats() agrees with combined().stats() while islands fill, migrate, reset and are added to directly, with epsilon', (t) => {
+  const rng = rngFor(3, 0, 'tests/island-model/stats');
+  for (const epsilon of [0, 0.3]) {
+    const description: ArchiveDescription = { kind: 'grid', qdOffset: -2, epsilon, dimensions: [{ name: 'd', min: 0, max: 1, bins: 40 }] };
+    const model = new IslandModel({ count: 3, archive: description, migration: { interval: 7, rate: 2, topology: 'ring' }, reset: { stagnation: 25, survivors: 3 } });
+    const random = (i: number): Elite => ({ variantId: `v${i}-${rng.int(1000)}`, fitness: Math.round(rng.next() * 100) / 10, descriptors: [rng.next()], iteration: i });
+    model.apply(0, 0, [random(0)]);
+    for (let i = 1; i < 400; i++) {
+      model.apply(i, i % 3, Array.from({ length: rng.int(3) }, () => random(i)));
+      if (i % 50 === 0) model.island(rng.int(3)).add(random(i));
+      const expected = model.combined().stats();
+      const actual = model.stats();
+      // The running sum may differ from the combined archive's (added in cell order) in the last bits.
+      t.true(Math.abs(actual.qdScore - expected.qdScore) < 1e-9 && Math.abs(actual.meanFitness! - expected.meanFitness!) < 1e-9, `iteration ${i}`);
+      t.deepEqual({ ...actual, qdScore: 0, meanFitness: 0 }, { ...expected, qdScore: 0, meanFitness: 0 }, `iteration ${i}`);
+    }
+  }
+});
+
+test('migration sends the fittest elites, the lower cell first among equals, as a stable sort of elites() would', (t) => {
+  const model = islands(2, { migration: { interval: 10, rate: 3, topology: 'ring' } });
+  for (const [id, fitness, cell] of [['a', 2, 0], ['b', 5, 1], ['c', 2, 2], ['d', 5, 3], ['e', 1, 4], ['f', 5, 5]] as const) model.island(0).add(elite(id, fitness, cell));
+  const out = model.apply(10, 0, []);
+  t.deepEqual(out.migrations.filter((m) => m.from === 0).map((m) => m.variantId), ['b', 'd', 'f']);
 });

@@ -106,3 +106,37 @@ test('an operator that gives up because the run is stopping is not committed, an
   reference.close();
   stopped.close();
 });
+
+async function runTwoArms(store: RunStore, iterations: number) {
+  const { config, problemDir } = loadRunConfig(sphereConfig);
+  const problem = loadProblem(problemDir);
+  const pool = await EvaluationPool.open({ evaluatorPath: problem.evaluatorPath, descriptors: problem.descriptors, workers: 2, timeoutMs: 5000 });
+  try {
+    const arms = [
+      { label: 'small', operator: new ParamMutationOperator({ sigma: 0.05 }, 'small'), weight: 1, llm: null },
+      { label: 'large', operator: new ParamMutationOperator({ sigma: 0.3 }, 'large'), weight: 3, llm: null },
+    ];
+    const engine = new SearchEngine({ store, pool, problem, config, archive: describeArchive(config, problem.descriptors, problemDir), arms, policy: { kind: 'weights' }, budget: { iterations }, signal: new AbortController().signal });
+    await engine.run();
+    return engine.armStats();
+  } finally {
+    await pool.close();
+  }
+}
+
+test('a resume under fixed weights counts each committed iteration as a pull of the arm it logged, as the uninterrupted run did', async (t) => {
+  const dir = tempDir();
+  const { config, problemDir } = loadRunConfig(sphereConfig);
+  const seedFiles = loadProblem(problemDir).seedFiles;
+  const whole = RunStore.create(join(dir, 'whole.sqlite'), { config, seedFiles });
+  const expected = await runTwoArms(whole, 80);
+  const split = RunStore.create(join(dir, 'split.sqlite'), { config, seedFiles });
+  await runTwoArms(split, 30);
+  const resumed = await runTwoArms(split, 80);
+  t.deepEqual(resumed, expected);
+  t.is(expected.reduce((n, a) => n + a.pulls, 0), 79, 'iterations 1 to 79 each chose an arm');
+  t.true(expected.every((a) => a.pulls > 0));
+  t.deepEqual([...split.log()], [...whole.log()]);
+  whole.close();
+  split.close();
+});
