@@ -18,7 +18,7 @@ export interface IslandOptions {
   archive: ArchiveDescription;
   /** Every `interval` iterations each island copies its `rate` best elites to the next island (ring) or to all others (full). */
   migration?: { interval: number; rate: number; topology: 'ring' | 'full' };
-  /** An island whose own children filled or improved no cell for `stagnation` iterations (0: never) restarts from the `survivors` best elites of all islands. */
+  /** An island whose last `stagnation` own iterations filled or improved no cell (0: never) restarts from the `survivors` best elites of all islands. */
   reset?: { stagnation: number; survivors: number };
 }
 
@@ -54,8 +54,8 @@ export class IslandModel {
   readonly description: ArchiveDescription;
   private readonly migration: NonNullable<IslandOptions['migration']> | null;
   private readonly reset: NonNullable<IslandOptions['reset']> | null;
-  /** Per island, the last iteration at which its own children filled or improved a result cell. */
-  private readonly lastImproved: number[];
+  /** Per island, its own iterations since its children last filled or improved a result cell. */
+  private readonly staleTurns: number[];
   private readonly dirty: Array<Set<number>>;
   /** The union's statistics, kept per changed cell; null with one island, whose result archive is the union. */
   private readonly combinedStats: CombinedStats | null;
@@ -69,7 +69,7 @@ export class IslandModel {
     this.reset = options.reset && options.reset.stagnation > 0 ? options.reset : null;
     if (this.migration && !(Number.isInteger(this.migration.rate) && this.migration.rate >= 1)) throw new RangeError('migration rate must be a positive integer');
     if (this.reset && !(Number.isInteger(this.reset.survivors) && this.reset.survivors >= 1)) throw new RangeError('survivors must be a positive integer');
-    this.lastImproved = new Array<number>(count).fill(0);
+    this.staleTurns = new Array<number>(count).fill(0);
     this.dirty = Array.from({ length: count }, () => new Set<number>());
     const result = resultDescription(options.archive);
     this.combinedStats = count > 1 && (result.kind === 'grid' || result.kind === 'cvt') ? new CombinedStats(result.epsilon) : null;
@@ -90,11 +90,12 @@ export class IslandModel {
     let results: AddResult[] = [];
     targets.forEach((k, n) => {
       const out = this.add(k, elites);
-      if (out.some((r) => resultOf(r).status !== 'rejected')) this.lastImproved[k] = i;
       if (n === 0) results = out;
     });
+    // Stagnation counts an island's own iterations (one in `count`), so every island gets as many chances.
+    if (i > 0) this.staleTurns[island] = results.some((r) => resultOf(r).status !== 'rejected') ? 0 : this.staleTurns[island]! + 1;
     const migrations = this.migration && i > 0 && i % this.migration.interval === 0 ? this.migrate(i) : [];
-    const resets = this.resetStagnant(i);
+    const resets = this.resetStagnant(i, island);
     return { results, migrations, resets, cells: this.takeChanges() };
   }
 
@@ -155,10 +156,11 @@ export class IslandModel {
     return out;
   }
 
-  private resetStagnant(i: number): IterationChanges['resets'] {
+  /** Restarts `island` (the one iteration i worked on) when its last `stagnation` iterations improved nothing. */
+  private resetStagnant(i: number, island: number): IterationChanges['resets'] {
     if (this.reset === null || i === 0) return [];
     const { stagnation, survivors } = this.reset;
-    const stale = this.islands.map((_, k) => k).filter((k) => i - this.lastImproved[k]! >= stagnation);
+    const stale = this.staleTurns[island]! >= stagnation ? [island] : [];
     if (stale.length === 0) return [];
     // Survivors are chosen once, from every island as it is before any reset of this round.
     const all: Elite[] = [];
@@ -169,7 +171,7 @@ export class IslandModel {
       this.islands[k] = archiveFromDescription(this.description);
       this.dirty[k]!.clear();
       this.add(k, kept.map((e) => ({ ...e, iteration: i })));
-      this.lastImproved[k] = i;
+      this.staleTurns[k] = 0;
       return { island: k, survivors: kept.map((e) => e.variantId) };
     });
   }

@@ -75,7 +75,10 @@ export function selectParents(elites: EliteView, count: number, rng: Rng, select
  * (view()), so their cost does not grow with the archive; the weighted strategies weigh every elite
  * anyway and get a copy (elites()), with the info `info` makes for it.
  */
-export function selectFromArchive(archive: Archive, count: number, rng: Rng, selection: SelectionStrategy, info: (elites: readonly Candidate[]) => SelectionInfo): Candidate[] {
+export function selectFromArchive(island: Archive, count: number, rng: Rng, selection: SelectionStrategy, info: (elites: readonly Candidate[]) => SelectionInfo): Candidate[] {
+  // A soft archive holds nothing until a child beats its minimum threshold, while its result archive already
+  // holds the seed: parents then come from the result archive.
+  const archive = island.view().length === 0 ? island.result : island;
   if (selection.strategy === 'uniform' || selection.strategy === 'tournament') return selectParents(archive.view(), count, rng, selection);
   const elites = archive.elites();
   return selectParents(elites, count, rng, selection, info(elites));

@@ -149,7 +149,7 @@ export const runConfigSchema = z.strictObject({
     /** ring: to the next island; full: to every other island. */
     topology: z.enum(['ring', 'full']).default('ring'),
     /**
-     * An island whose own children have not filled or improved a cell for this many iterations is
+     * An island whose last this-many own iterations (one in `count`) filled or improved no cell is
      * emptied and restarted from the `survivors` best elites of all islands. 0: never.
      */
     stagnation: z.number().int().min(0).default(0),

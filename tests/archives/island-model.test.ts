@@ -133,21 +133,22 @@ test('apply() adds an iteration\'s children as one batch: statuses against the a
   t.deepEqual(out.cells.map((c) => [c.cell, c.elite.variantId]), [[5, 'q']]);
 });
 
-test('a stagnant island is emptied and restarted from the best elites of all islands, and the reset is reported', (t) => {
-  const model = islands(2, { migration: { interval: 1000, rate: 1, topology: 'ring' }, reset: { stagnation: 3, survivors: 2 } });
+test('an island whose own last `stagnation` iterations improved nothing is emptied and restarted from the best elites of all islands', (t) => {
+  const model = islands(2, { migration: { interval: 1000, rate: 1, topology: 'ring' }, reset: { stagnation: 2, survivors: 2 } });
   model.apply(0, 0, [elite('seed', 1, 0)]);
   model.apply(1, 0, [elite('a', 5, 3, 1)]);
   model.apply(2, 1, [elite('b', 2, 6, 2)]);
-  model.apply(3, 1, [elite('b-worse', 0.5, 6, 3)]);
-  // Island 0 last improved at iteration 1: at iteration 4 it has gone 3 iterations without; island 1 improved at 2.
+  t.deepEqual(model.apply(3, 1, [elite('b-worse', 0.5, 6, 3)]).resets, [], 'island 1: one iteration without improvement');
+  // Island 1's second iteration in a row without improvement: it restarts from the best two over both islands.
   const out = model.apply(4, 1, [elite('c', 0.1, 6, 4)]);
-  t.deepEqual(out.resets, [{ island: 0, survivors: ['a', 'b'] }]);
-  t.deepEqual(model.island(0).elites().map((e) => [e.cell, e.variantId, e.iteration]), [[3, 'a', 4], [6, 'b', 4]]);
-  t.deepEqual(out.cells.filter((c) => c.island === 0).map((c) => [c.cell, c.elite.variantId]), [[3, 'a'], [6, 'b']]);
-  t.deepEqual(model.island(1).elites().map((e) => e.variantId), ['seed', 'b'], 'the other island is untouched');
-  // Island 1 last improved at 2: it stagnates at 5, and restarts from the best two over both islands then.
-  t.deepEqual(model.apply(5, 0, []).resets, [{ island: 1, survivors: ['a', 'b'] }]);
-  t.deepEqual(model.apply(6, 0, []).resets, []);
+  t.deepEqual(out.resets, [{ island: 1, survivors: ['a', 'b'] }]);
+  t.deepEqual(model.island(1).elites().map((e) => [e.cell, e.variantId, e.iteration]), [[3, 'a', 4], [6, 'b', 4]]);
+  t.deepEqual(out.cells.filter((c) => c.island === 1).map((c) => [c.cell, c.elite.variantId]), [[3, 'a'], [6, 'b']]);
+  t.deepEqual(model.island(0).elites().map((e) => e.variantId), ['seed', 'a'], 'island 0 had no iteration since it improved: untouched');
+  // Island 0's own iterations count, not the run's: two of them without improvement restart it.
+  t.deepEqual(model.apply(5, 0, []).resets, []);
+  t.deepEqual(model.apply(6, 0, [elite('a-worse', 1, 3, 6)]).resets, [{ island: 0, survivors: ['a', 'b'] }]);
+  t.deepEqual(model.apply(7, 1, []).resets, [], 'island 1 counts again from its restart');
 });
 
 test('stagnation 0 never resets', (t) => {

@@ -13,7 +13,7 @@ const cases: Array<{ name: string; problem: string; archive: object; islands?: o
   { name: 'cvt', problem: sphere, archive: { layout: 'cvt', cvt: { cells: 30, iterations: 10 } }, selection: { strategy: 'rank', exponent: 1.5 } },
   { name: 'soft-grid', problem: sphere, archive: { rule: 'soft', soft: { learningRate: 0.3, thresholdMin: -60 } }, selection: { strategy: 'score-children' } },
   { name: 'novelty-cvt', problem: sphere, archive: { layout: 'cvt', cvt: { cells: 20 }, rule: 'novelty', novelty: { neighbours: 3, threshold: 0.08 } }, selection: { strategy: 'novelty' } },
-  { name: 'categorical', problem: shape, archive: {}, islands: { count: 3, migrationInterval: 10, migrationRate: 2, topology: 'full', stagnation: 12, survivors: 2 }, selection: { strategy: 'fitness-proportional' } },
+  { name: 'categorical', problem: shape, archive: {}, islands: { count: 3, migrationInterval: 10, migrationRate: 2, topology: 'full', stagnation: 4, survivors: 2 }, selection: { strategy: 'fitness-proportional' } },
 ];
 
 function config(dir: string, c: (typeof cases)[number], iterations: number): string {
@@ -68,3 +68,15 @@ for (const c of cases) {
     }
   });
 }
+
+test('a soft archive whose minimum threshold no child beats still searches: parents come from its result archive', async (t) => {
+  const dir = tempDir();
+  const db = join(dir, 'strict.sqlite');
+  // Every sphere fitness is below 0, so the soft archive never accepts anything.
+  const c = { name: 'strict', problem: sphere, archive: { rule: 'soft', soft: { learningRate: 0.5, thresholdMin: 0 } } };
+  const run = await runCli(['run', config(dir, c, 40), '--db', db, '--workers', '2', '--quiet']);
+  t.is(run.code, 0, run.stderr);
+  const stored = cells(db);
+  t.true(stored.cells.length > 3, 'the result archive filled');
+  t.true(stored.cells.every((x) => x.threshold === null || x.threshold === 0));
+});
