@@ -25,7 +25,7 @@ export function describeArchive(config: RunConfig, descriptors: readonly Descrip
   if (problems.length > 0) throw new ConfigError(configPath, problems);
   let cells: ArchiveDescription;
   if (a.layout === 'grid') {
-    cells = { kind: 'grid', qdOffset: a.qdOffset, epsilon: a.epsilon, dimensions: descriptors.map((d) => ({ ...d }) as GridDimension) };
+    cells = gridOf(config, descriptors);
   } else {
     const ranges = descriptors.map((d) => ({ name: d.name, min: (d as { min: number }).min, max: (d as { max: number }).max }));
     let archive: CvtArchive;
@@ -62,7 +62,12 @@ function readCentroids(path: string): number[][] {
  * the grid existed, the grid its problem's descriptors and its config describe.
  */
 export function storedArchive(stored: ArchiveDescription | undefined, config: RunConfig, descriptors: readonly DescriptorSpec[]): ArchiveDescription {
-  return stored ?? { kind: 'grid', qdOffset: config.archive.qdOffset, epsilon: config.archive.epsilon, dimensions: descriptors.map((d) => ({ ...d }) as GridDimension) };
+  return stored ?? gridOf(config, descriptors);
+}
+
+/** The grid over the problem's descriptors (categorical ones one bin per value), with the config's offset and epsilon. */
+function gridOf(config: RunConfig, descriptors: readonly DescriptorSpec[]): ArchiveDescription {
+  return { kind: 'grid', qdOffset: config.archive.qdOffset, epsilon: config.archive.epsilon, dimensions: descriptors.map((d) => ({ ...d }) as GridDimension) };
 }
 
 /** The run's islands over an archive description, with the migration and reset settings of its config. */

@@ -1,5 +1,5 @@
 // forkRun: a new run database holding a source run's first N iterations, its archive rebuilt from the log, under the same or a changed config.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { ArchiveDescription } from '../archives/archive.js';
 import { ConfigError, StorageError } from '../common/errors.js';
@@ -12,6 +12,7 @@ import { loadTemplates, promptsDir, usesLlm } from './llm-setup.js';
 import { loadRunConfig } from './load-config.js';
 import { armSpecs } from './operator-registry.js';
 import { loadProblem } from './problem.js';
+import { removeRun } from './remove-run.js';
 import { RunStore } from './run-store.js';
 import { ENGINE_VERSION } from './run.js';
 
@@ -101,8 +102,7 @@ export function forkRun(sourceFile: string, options: ForkOptions): ForkResult {
     const rebinned = JSON.stringify(next.archive) !== JSON.stringify(oldArchive);
     if (existsSync(target)) {
       if (!options.overwrite) throw new StorageError(`${target} already exists; choose another --db or pass --overwrite`);
-      RunStore.open(target, { write: true }).close();
-      for (const suffix of ['', '-wal', '-shm']) rmSync(target + suffix, { force: true });
+      removeRun(target);
     }
     mkdirSync(dirname(target), { recursive: true });
     const store = RunStore.create(target, {
@@ -117,7 +117,7 @@ export function forkRun(sourceFile: string, options: ForkOptions): ForkResult {
       return { db: target, source: sourcePath, at: options.at, changes, rebinned, cells: store.archiveCells().length };
     } catch (error) {
       store.close();
-      for (const suffix of ['', '-wal', '-shm']) rmSync(target + suffix, { force: true });
+      removeRun(target);
       throw error;
     } finally {
       if (existsSync(target)) store.close();

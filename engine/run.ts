@@ -1,5 +1,5 @@
 // The run lifecycle: start a run from a config, resume one from its database, with everything opened and closed in order.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,7 @@ import { createGateway, loadTemplates, promptsDir, resolveEndpoint, storableUrl,
 import { loadRunConfig } from './load-config.js';
 import { createArms, policyOf } from './operator-registry.js';
 import { loadProblem, storedProblem, type Problem } from './problem.js';
+import { removeRun } from './remove-run.js';
 import { RunStore } from './run-store.js';
 import { SearchEngine, type Budget, type Progress, type StopReason } from './search-engine.js';
 
@@ -78,10 +79,7 @@ export async function startRun(configFile: string, options: RunOptions = {}): Pr
   try {
     if (options.signal?.aborted) throw new InterruptedError('interrupted before the run started; nothing was written');
     mkdirSync(dirname(db), { recursive: true });
-    if (options.overwrite && existsSync(db)) {
-      RunStore.open(db, { write: true }).close(); // throws RunLockedError while a live process writes it
-      for (const suffix of ['', '-wal', '-shm']) rmSync(db + suffix, { force: true });
-    }
+    if (options.overwrite && existsSync(db)) removeRun(db); // throws RunLockedError while a live process writes it
     store = RunStore.create(db, {
       engineVersion: ENGINE_VERSION,
       createdAt: new Date().toISOString(),
@@ -225,10 +223,7 @@ export async function replayRun(sourceFile: string, options: Omit<RunOptions, 's
     const db = resolve(options.db ?? sourcePath.replace(/(\.sqlite)?$/, '.replay.sqlite'));
     const workers = options.workers ?? config.workers ?? availableParallelism();
     pool = await openPool(problem, config, workers);
-    if (options.overwrite && existsSync(db)) {
-      RunStore.open(db, { write: true }).close();
-      for (const suffix of ['', '-wal', '-shm']) rmSync(db + suffix, { force: true });
-    }
+    if (options.overwrite && existsSync(db)) removeRun(db);
     const store = RunStore.create(db, {
       engineVersion: ENGINE_VERSION, createdAt: new Date().toISOString(), configPath: source.meta<string>('configPath') ?? sourcePath,
       config: { ...config, budget }, problemDir, problem: manifest, seedFiles, replayOf: sourcePath, archive,
