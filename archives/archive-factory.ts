@@ -16,7 +16,7 @@ export function archiveFromDescription(d: ArchiveDescription): Archive {
     case 'grid':
       return new GridArchive({ dimensions: d.dimensions, qdOffset: d.qdOffset, epsilon: d.epsilon });
     case 'cvt':
-      return new CvtArchive({ ranges: d.ranges, centroids: d.centroids, qdOffset: d.qdOffset, epsilon: d.epsilon });
+      return new CvtArchive({ ranges: d.ranges, centroids: d.centroids, qdOffset: d.qdOffset, epsilon: d.epsilon, clip: d.clip ?? true });
     case 'soft':
       return new SoftArchive({ result: elitist(d.result), learningRate: d.learningRate, thresholdMin: d.thresholdMin ?? -Infinity });
     case 'novelty':

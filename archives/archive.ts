@@ -79,7 +79,8 @@ export type ArchiveKind = 'grid' | 'cvt' | 'soft' | 'novelty';
  */
 export type ArchiveDescription =
   | { kind: 'grid'; qdOffset: number; epsilon: number; dimensions: GridDimension[] }
-  | { kind: 'cvt'; qdOffset: number; epsilon: number; ranges: DescriptorRange[]; centroids: number[][] }
+  /** `clip` is absent from runs made before it existed: those CVTs clipped, so absent means true. */
+  | { kind: 'cvt'; qdOffset: number; epsilon: number; clip?: boolean; ranges: DescriptorRange[]; centroids: number[][] }
   | { kind: 'soft'; learningRate: number; thresholdMin: number | null; result: ArchiveDescription }
   | { kind: 'novelty'; neighbours: number; threshold: number; result: ArchiveDescription };
 
@@ -88,9 +89,10 @@ export type ArchiveDescription =
  *
  * - add() and addBatch() are synchronous and deterministic. An elite with a non-finite fitness,
  *   the wrong number of descriptors, a NaN descriptor or (categorical dimensions) an unknown value
- *   is rejected with a `reason` and `cell: null`, and changes nothing. A numeric descriptor outside
- *   its range (±Infinity included) is clipped to the edge to choose the cell and the result is
- *   flagged `clipped`; the elite keeps its raw descriptors.
+ *   is rejected with a `reason` and `cell: null`, and changes nothing. In a grid (and a CVT with
+ *   `clip`), a numeric descriptor outside its range (±Infinity included) is clipped to the edge to
+ *   choose the cell and the result is flagged `clipped`; a CVT by default looks the raw value up
+ *   (pyribs' rule; only ±Infinity is clipped). The elite always keeps its raw descriptors.
  * - addBatch(elites) follows pyribs: every status and improvement is judged against the archive as
  *   it was before the batch (so two elites of one batch can both be `new` for the same empty cell);
  *   of the accepted elites that land in one cell, the highest fitness is stored, the first in the

@@ -6,8 +6,13 @@ import { cvtCentroids, type CentroidOptions } from './cvt-centroids.js';
 import { checkRanges, CvtLayout } from './cvt-layout.js';
 
 interface CvtCommon {
-  /** The descriptor box: k-means samples it, out-of-range values are clipped to it. */
+  /** The descriptor box: k-means samples it; out-of-range values are clipped to it only with `clip`. */
   ranges: DescriptorRange[];
+  /**
+   * Clip out-of-range descriptors to the box before finding the nearest centroid (false: measure
+   * the raw descriptors, pyribs' rule). ±Infinity is clipped either way.
+   */
+  clip?: boolean;
   qdOffset?: number;
   /** As in GridArchive: a challenger must beat the incumbent by more than this. */
   epsilon?: number;
@@ -23,12 +28,14 @@ export type CvtArchiveOptions =
 
 /**
  * Cell i is the region nearer to centroid i than to any other (ties to the lower index); cells are
- * numbered by centroid. Same rules as GridArchive otherwise: NaN rejected, out-of-range values
- * clipped (before the lookup) and flagged, ties keep the incumbent unless `epsilon` says more.
+ * numbered by centroid, distances measured in the raw descriptor coordinates. Out-of-range values
+ * are looked up where they are (pyribs' rule), or clipped to the box first and flagged with `clip`.
+ * Same rules as GridArchive otherwise: NaN rejected, ties keep the incumbent unless `epsilon` says more.
  */
 export class CvtArchive extends CellArchive {
   readonly kind = 'cvt' as const;
   readonly ranges: readonly DescriptorRange[];
+  readonly clip: boolean;
   private readonly cvt: CvtLayout;
 
   constructor(options: CvtArchiveOptions) {
@@ -42,10 +49,11 @@ export class CvtArchive extends CellArchive {
     } else {
       flat = cvtCentroids(options.ranges, options.cells, options.rng, options);
     }
-    const cvt = new CvtLayout(options.ranges, flat);
+    const cvt = new CvtLayout(options.ranges, flat, options.clip ?? false);
     super(cvt, options.qdOffset ?? 0, options.epsilon ?? 0);
     this.cvt = cvt;
     this.ranges = options.ranges;
+    this.clip = options.clip ?? false;
   }
 
   /** The centroids, one array per cell in cell order: what the engine stores in the run. */
@@ -60,6 +68,6 @@ export class CvtArchive extends CellArchive {
   }
 
   describe(): ArchiveDescription {
-    return { kind: 'cvt', qdOffset: this.qdOffset, epsilon: this.epsilon, ranges: this.ranges.map((r) => ({ ...r })), centroids: this.centroids() };
+    return { kind: 'cvt', qdOffset: this.qdOffset, epsilon: this.epsilon, clip: this.clip, ranges: this.ranges.map((r) => ({ ...r })), centroids: this.centroids() };
   }
 }

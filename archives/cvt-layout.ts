@@ -4,9 +4,11 @@ import { KdTree } from './kd-tree.js';
 import type { Layout } from './layout.js';
 
 /**
- * A value outside its range is clipped to the box before the lookup (flagged, as in a grid), so
- * that clipping means the same in every archive; the nearest centroid is exact (a k-d tree), ties
- * go to the lower centroid index.
+ * The nearest centroid is exact (a k-d tree), ties go to the lower centroid index. By default the
+ * lookup measures the raw descriptors, as pyribs' CVTArchive does: a value outside its range is
+ * placed at the centroid nearest to where it really is, and is not flagged. With `clip` a value
+ * outside its range is first clipped to the box (flagged, as in a grid). Either way ±Infinity is
+ * clipped to the box edge and flagged, since no distance to it can be measured.
  */
 export class CvtLayout implements Layout {
   readonly totalCells: number;
@@ -19,7 +21,7 @@ export class CvtLayout implements Layout {
   private readonly scratch: Float64Array;
 
   /** `centroids` is flattened (cells x ranges.length) and kept as is: the caller must not change it. */
-  constructor(readonly ranges: readonly DescriptorRange[], readonly centroids: Float64Array) {
+  constructor(readonly ranges: readonly DescriptorRange[], readonly centroids: Float64Array, readonly clip = false) {
     checkRanges(ranges);
     const dim = ranges.length;
     if (centroids.length === 0 || centroids.length % dim !== 0) throw new RangeError(`centroids must be a non-empty list of points with ${dim} coordinates`);
@@ -42,7 +44,8 @@ export class CvtLayout implements Layout {
       const v = descriptors[i]!;
       const min = this.min[i]!;
       const max = this.max[i]!;
-      if (v < min) { q[i] = min; clipped = true; } else if (v > max) { q[i] = max; clipped = true; } else q[i] = v;
+      if (v >= min && v <= max) q[i] = v;
+      else if (this.clip || !Number.isFinite(v)) { q[i] = v < min ? min : max; clipped = true; } else q[i] = v;
     }
     this.clipped = clipped;
     return this.tree.nearest(q);

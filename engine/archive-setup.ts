@@ -31,8 +31,8 @@ export function describeArchive(config: RunConfig, descriptors: readonly Descrip
     let archive: CvtArchive;
     try {
       archive = a.cvt.centroids !== undefined
-        ? new CvtArchive({ ranges, centroids: readCentroids(resolve(configPath, '..', a.cvt.centroids)), qdOffset: a.qdOffset, epsilon: a.epsilon })
-        : new CvtArchive({ ranges, cells: a.cvt.cells, rng: rngFor(config.seed, 0, 'cvt-centroids'), iterations: a.cvt.iterations, ...(a.cvt.samples !== undefined ? { samples: a.cvt.samples } : {}), qdOffset: a.qdOffset, epsilon: a.epsilon });
+        ? new CvtArchive({ ranges, centroids: readCentroids(resolve(configPath, '..', a.cvt.centroids)), clip: a.cvt.clip, qdOffset: a.qdOffset, epsilon: a.epsilon })
+        : new CvtArchive({ ranges, cells: a.cvt.cells, rng: rngFor(config.seed, 0, 'cvt-centroids'), iterations: a.cvt.iterations, ...(a.cvt.samples !== undefined ? { samples: a.cvt.samples } : {}), clip: a.cvt.clip, qdOffset: a.qdOffset, epsilon: a.epsilon });
     } catch (error) {
       if (error instanceof ConfigError) throw error;
       throw new ConfigError(configPath, [`archive.cvt: ${(error as Error).message}`]);

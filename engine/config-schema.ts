@@ -165,6 +165,8 @@ export const runConfigSchema = z.strictObject({
       iterations: z.number().int().min(0).max(1000).default(20),
       /** A JSON file (relative to the config) holding the centroids, one array of numbers per cell, instead of k-means. */
       centroids: z.string().min(1).optional(),
+      /** Clip out-of-range descriptors to the box before the nearest-centroid lookup (false: raw descriptors, pyribs' rule). */
+      clip: z.boolean().default(false),
     }).prefault({}),
     /** How a cell accepts a child: elitist (MAP-Elites), soft (CMA-MAE thresholds) or novelty (k-NN novelty in descriptor space). */
     rule: z.enum(['elitist', 'soft', 'novelty']).default('elitist'),
@@ -178,7 +180,10 @@ export const runConfigSchema = z.strictObject({
       /** A child is kept as a point of the novelty archive when its novelty (in [0, 1]-normalised descriptor space) is at least this. */
       threshold: z.number().min(0).default(0.05),
     }).prefault({}),
-    /** A child must beat a cell's elite by more than this to replace it (elitist rule). */
+    /**
+     * A child must beat a cell's elite by more than this to replace it (elitist rule): an acceptance
+     * margin on fitness. Not pyribs' `epsilon`, which nudges measures when computing grid indices.
+     */
     epsilon: z.number().min(0).default(0),
     qdOffset: z.number().default(0),
     /** Every this many iterations the run stores its QD metrics (per island and overall), for curves and trends. */

@@ -33,7 +33,7 @@ interface Kind {
 
 const numeric = { dimensions: [{ name: 'x', min: 0, max: 10, bins: 5 }, { name: 'y', min: -1, max: 1, bins: 4 }], qdOffset: QD_OFFSET };
 const categorical = { dimensions: [{ name: 'x', min: 0, max: 10, bins: 5 }, { name: 'y', values: ['circle', 'square', 'triangle', 'star'] }], qdOffset: QD_OFFSET };
-const cvt = () => new CvtArchive({ ranges: [{ name: 'x', min: 0, max: 10 }, { name: 'y', min: -1, max: 1 }], cells: 20, rng: rngFor(7, 0, 'contract/cvt'), samples: 2000, iterations: 10, qdOffset: QD_OFFSET });
+const cvt = () => new CvtArchive({ ranges: [{ name: 'x', min: 0, max: 10 }, { name: 'y', min: -1, max: 1 }], cells: 20, rng: rngFor(7, 0, 'contract/cvt'), samples: 2000, iterations: 10, qdOffset: QD_OFFSET, clip: true });
 const numericPoints = { points: [[1, -0.9], [9, 0.9], [5, 0.1], [9, -0.9]], clipping: [[12, 0.3], [10, 0.3]] as [number[], number[]], draw: (rng: Rng) => [rng.next() * 12 - 1, rng.next() * 2.4 - 1.2] };
 
 const direct = (view: Archive): Subject => ({ view, add: (e) => view.add(e), addBatch: (es) => view.addBatch(es) });
@@ -47,7 +47,7 @@ const kinds: Kind[] = [
     clipping: [[12, 2], [10, 2]],
     draw: (rng) => [rng.next() * 12 - 1, rng.int(4)],
   },
-  { name: 'CVT', make: () => direct(cvt()), ...numericPoints },
+  { name: 'CVT that clips', make: () => direct(cvt()), ...numericPoints },
   { name: 'soft archive with learning rate 1', make: () => direct(new SoftArchive({ result: new GridArchive(numeric), learningRate: 1, thresholdMin: -Infinity })), ...numericPoints },
   {
     name: "soft archive's result archive (learning rate 0.5)",

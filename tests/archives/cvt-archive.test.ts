@@ -1,6 +1,7 @@
 // Tests of CvtArchive and its centroids: hand-computed assignments and Lloyd steps, seeded k-means, 10,000 cells.
 import test from 'ava';
 import type { Elite } from '../../archives/archive.js';
+import { archiveFromDescription } from '../../archives/archive-factory.js';
 import { CvtArchive } from '../../archives/cvt-archive.js';
 import { cvtCentroids, lloyd } from '../../archives/cvt-centroids.js';
 import { rngFor } from '../../common/rng.js';
@@ -19,7 +20,7 @@ function elite(variantId: string, fitness: number, descriptors: number[]): Elite
  *   (0.5, 0.5):  c0 0.0625 + 0.0625 = 0.125    c1 0.125                     c2 0.0625                  -> 2
  *   (0.9, 0.9):  c0 0.4225 + 0.4225 = 0.845    c1 0.0225 + 0.4225 = 0.445   c2 0.16 + 0.0225 = 0.1825  -> 2
  *   (0.9, 0.1):  c0 0.4225 + 0.0225 = 0.445    c1 0.0225 + 0.0225 = 0.045   c2 0.16 + 0.4225 = 0.5825  -> 1
- *   (1.5, -1) is clipped to (1, 0):  c0 0.5625 + 0.0625 = 0.625   c1 0.0625 + 0.0625 = 0.125   c2 0.25 + 0.5625 = 0.8125 -> 1, clipped
+ *   (1.5, -1), raw (pyribs' rule):   c0 1.5625 + 1.5625 = 3.125    c1 0.5625 + 1.5625 = 2.125   c2 1 + 3.0625 = 4.0625     -> 1
  *   (-Inf, Inf) is clipped to (0, 1): c0 0.0625 + 0.5625 = 0.625   c1 0.5625 + 0.5625 = 1.125   c2 0.25 + 0.0625 = 0.3125 -> 2, clipped
  */
 const three = [[0.25, 0.25], [0.75, 0.25], [0.5, 0.75]];
@@ -29,7 +30,7 @@ const assignments: Array<[number[], number, boolean]> = [
   [[0.5, 0.5], 2, false],
   [[0.9, 0.9], 2, false],
   [[0.9, 0.1], 1, false],
-  [[1.5, -1], 1, true],
+  [[1.5, -1], 1, false],
   [[-Infinity, Infinity], 2, true],
 ];
 
@@ -46,7 +47,7 @@ test('ties go to the lower centroid index whatever the order the centroids are l
 
 test('add() on CVT cells follows the elitist rule and stores the raw descriptors', (t) => {
   const archive = new CvtArchive({ ranges: unit, centroids: three, qdOffset: -1 });
-  t.deepEqual(archive.add(elite('a', 2, [1.5, -1])), { status: 'new', cell: 1, improvement: 3, clipped: true });
+  t.deepEqual(archive.add(elite('a', 2, [1.5, -1])), { status: 'new', cell: 1, improvement: 3, clipped: false });
   t.deepEqual(archive.add(elite('b', 3, [0.9, 0.1])), { status: 'improved', cell: 1, improvement: 1, clipped: false, replaced: 'a' });
   t.deepEqual(archive.get(1), elite('b', 3, [0.9, 0.1]));
   t.deepEqual(archive.stats(), { filledCells: 1, totalCells: 3, coverage: 1 / 3, qdScore: 4, qdOffset: -1, bestFitness: 3, meanFitness: 3 });
@@ -114,7 +115,7 @@ test('centroids() and describe() expose the centroids for the run, as copies', (
   t.deepEqual(listed, three);
   listed[0]![0] = 99;
   t.deepEqual(archive.centroid(0), [0.25, 0.25]);
-  t.deepEqual(archive.describe(), { kind: 'cvt', qdOffset: 0, epsilon: 0.1, ranges: unit, centroids: three });
+  t.deepEqual(archive.describe(), { kind: 'cvt', qdOffset: 0, epsilon: 0.1, clip: false, ranges: unit, centroids: three });
   t.throws(() => archive.centroid(3), { instanceOf: RangeError, message: 'no cell 3 (there are 3)' });
 });
 
@@ -140,3 +141,37 @@ for (const dim of [2, 6]) {
     t.pass();
   });
 }
+
+// A point beyond the box whose nearest centroid differs from its clipped twin's: A = (0.8, 0.5), B = (0.95, 0).
+// Raw (3, 0.5): |p - A| = 2.2, |p - B| = sqrt(2.05² + 0.5²) ≈ 2.11, so B. Clipped (1, 0.5): |q - A| = 0.2, |q - B| ≈ 0.502, so A.
+const pulled = [[0.8, 0.5], [0.95, 0]];
+
+test('by default a CVT looks an out-of-range descriptor up where it is, as pyribs does, and does not flag it', (t) => {
+  const archive = new CvtArchive({ ranges: unit, centroids: pulled });
+  t.deepEqual(archive.cellOf([3, 0.5]), { cell: 1, clipped: false });
+  t.deepEqual(archive.cellOf([1, 0.5]), { cell: 0, clipped: false });
+  t.like(archive.add({ variantId: 'far', fitness: 1, descriptors: [3, 0.5], iteration: 0 }), { status: 'new', cell: 1, clipped: false });
+  t.deepEqual(archive.get(1)?.descriptors, [3, 0.5]);
+});
+
+test('a CVT with clip clips an out-of-range descriptor to the box before the lookup, and flags it', (t) => {
+  const archive = new CvtArchive({ ranges: unit, centroids: pulled, clip: true });
+  t.deepEqual(archive.cellOf([3, 0.5]), { cell: 0, clipped: true });
+  t.like(archive.describe(), { kind: 'cvt', clip: true });
+});
+
+test('a CVT clips ±Infinity to the box edge under either rule, since no distance to it can be measured', (t) => {
+  for (const clip of [false, true]) {
+    const archive = new CvtArchive({ ranges: unit, centroids: pulled, clip });
+    t.deepEqual(archive.cellOf([Infinity, 0.5]), { cell: 0, clipped: true }, `clip ${clip}`);
+    // (-Infinity, 0) becomes (0, 0): |A| ≈ 0.943 < |B| = 0.95.
+    t.deepEqual(archive.cellOf([-Infinity, 0]), { cell: 0, clipped: true }, `clip ${clip}`);
+  }
+});
+
+test('a stored CVT description without clip (a run made before the option) is rebuilt clipping, as it was made', (t) => {
+  const old = archiveFromDescription({ kind: 'cvt', qdOffset: 0, epsilon: 0, ranges: unit, centroids: pulled });
+  t.deepEqual(old.cellOf([3, 0.5]), { cell: 0, clipped: true });
+  const fresh = archiveFromDescription(new CvtArchive({ ranges: unit, centroids: pulled }).describe());
+  t.deepEqual(fresh.cellOf([3, 0.5]), { cell: 1, clipped: false });
+});

@@ -50,6 +50,19 @@ test('a CVT archive takes its centroids from a file relative to the config', (t)
   t.like(d, { kind: 'cvt', centroids: [[-1, 5], [1, 15]], ranges: [{ name: 'x', min: -5, max: 5 }, { name: 'n', min: 0, max: 20 }] });
 });
 
+test('a CVT archive measures raw descriptors unless archive.cvt.clip says to clip them to the box first', (t) => {
+  const dir = tempDir();
+  // x in [-5, 5], n in [0, 20]. Raw (40, 10): (4, 0) at 36² + 10² = 1396 beats (-5, 10) at 45² = 2025.
+  // Clipped to (5, 10): (-5, 10) at 10² = 100 beats (4, 0) at 1² + 10² = 101.
+  writeFileSync(join(dir, 'c.json'), JSON.stringify([[-5, 10], [4, 0]]));
+  const raw = describeArchive(config({ layout: 'cvt', cvt: { centroids: 'c.json' } }), numeric, join(dir, 'run.json'));
+  const clipped = describeArchive(config({ layout: 'cvt', cvt: { centroids: 'c.json', clip: true } }), numeric, join(dir, 'run.json'));
+  t.like(raw, { kind: 'cvt', clip: false });
+  t.like(clipped, { kind: 'cvt', clip: true });
+  t.deepEqual(archiveFromDescription(raw).cellOf([40, 10]), { cell: 1, clipped: false });
+  t.deepEqual(archiveFromDescription(clipped).cellOf([40, 10]), { cell: 0, clipped: true });
+});
+
 test('soft and novelty rules wrap the layout in their description', (t) => {
   t.deepEqual(describeArchive(config({ rule: 'soft', soft: { learningRate: 0.2, thresholdMin: -3 } }), numeric, '/c.json'),
     { kind: 'soft', learningRate: 0.2, thresholdMin: -3, result: { kind: 'grid', qdOffset: 0, epsilon: 0, dimensions: numeric } });
