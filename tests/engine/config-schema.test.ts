@@ -154,7 +154,7 @@ test('a minimal config is filled with the documented defaults and its problem re
     selection: { strategy: 'uniform' },
     islands: { count: 1, migrationInterval: 50, migrationRate: 1, topology: 'ring', stagnation: 0, survivors: 4 },
     archive: {
-      layout: 'grid', cvt: { cells: 1000, iterations: 20 }, rule: 'elitist', soft: { learningRate: 0.1 }, novelty: { neighbours: 15, threshold: 0.05 },
+      layout: 'grid', cvt: { cells: 1000, iterations: 20, clip: false }, rule: 'elitist', soft: { learningRate: 0.1 }, novelty: { neighbours: 15, threshold: 0.05 },
       epsilon: 0, qdOffset: 0, metricsInterval: 10,
     },
     operatorChoice: { policy: 'weights' },
