@@ -111,7 +111,7 @@ export function requestKey(call: Pick<LlmCall, 'model' | 'temperature' | 'seed' 
 
 function resultOf(r: LlmCallRecord): LlmResult {
   if (r.outcome === 'ok') {
-    return { ok: true, text: r.answer ?? '', model: r.answeredModel ?? r.model, tokensIn: r.tokensIn, tokensOut: r.tokensOut, latencyMs: 0, attempts: 0 };
+    return { ok: true, text: r.answer ?? '', model: r.answeredModel ?? r.model, finishReason: null, refusal: null, tokensIn: r.tokensIn, tokensOut: r.tokensOut, latencyMs: 0, attempts: 0 };
   }
   return { ok: false, reason: r.outcome as Exclude<LlmResult, { ok: true }>['reason'], ...(r.status === null ? {} : { status: r.status }), message: r.message ?? '', attempts: r.attempts };
 }

@@ -55,6 +55,10 @@ export interface LlmAnswer {
   text: string;
   /** The model the endpoint says answered (may differ from the one asked, e.g. a dated snapshot). */
   model: string;
+  /** Why the model stopped: 'stop', 'length' (cut off at the token limit), 'tool_calls', 'content_filter', ...; null when the endpoint does not say. */
+  finishReason: string | null;
+  /** The model's refusal message when it declined to answer (OpenAI's `message.refusal`), else null. */
+  refusal: string | null;
   /** 0 when the endpoint reports no usage (some local servers do not). */
   tokensIn: number;
   tokensOut: number;
@@ -158,6 +162,7 @@ export class LlmClient {
     if (typeof text !== 'string') return { ok: false, reason: 'empty-answer', message: 'the answer had no message content', attempts };
     return {
       ok: true, text, model: completion.model, latencyMs, attempts,
+      finishReason: completion.choices[0]?.finish_reason ?? null, refusal: completion.choices[0]?.message.refusal ?? null,
       tokensIn: completion.usage?.prompt_tokens ?? 0,
       tokensOut: completion.usage?.completion_tokens ?? 0,
     };
