@@ -91,6 +91,10 @@ const llmSchema = z.strictObject({
     lineage: z.number().int().min(0).max(50).default(4),
     /** Elites shown besides the parent: half the fittest, half the most different from the parent. */
     elites: z.number().int().min(0).max(20).default(2),
+    /** Recent children of the parent (then of its island) listed with their outcome: failures with their reason, successes with the fitness change. */
+    attempts: z.number().int().min(0).max(20).default(5),
+    /** Characters of each such failure's message and output. */
+    attemptChars: z.number().int().min(0).max(4000).default(400),
   }).prefault({}),
 });
 

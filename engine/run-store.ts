@@ -6,6 +6,7 @@ import { RunLockedError, StorageError } from '../common/errors.js';
 import type { Evaluation, Variant } from '../common/types.js';
 import { EVALUATION_COLUMNS, evaluationValues, fromEvaluationRow, type EvaluationRow } from './evaluation-row.js';
 import { LlmRecords } from './llm-records.js';
+import { AttemptRecords } from './attempt-records.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './store-schema.js';
 import { processIsAlive } from './process-alive.js';
 
@@ -34,6 +35,7 @@ export class RunStore {
   private readonly writable: boolean;
   private readonly statements: ReturnType<RunStore['prepare']>;
   private llmRecords: LlmRecords | undefined;
+  private attemptRecords: AttemptRecords | undefined;
 
   private constructor(readonly path: string, db: Database.Database, writable: boolean) {
     this.db = db;
@@ -377,11 +379,9 @@ export class RunStore {
     return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
   }
 
-  /** The LLM ledger and answer cache of this run. */
-  llm(): LlmRecords {
-    this.llmRecords ??= new LlmRecords(this.db, this.writable);
-    return this.llmRecords;
-  }
+  /** The LLM ledger and answer cache of this run; and the recent attempts that prompts show (engine/attempt-records.ts). */
+  llm(): LlmRecords { return (this.llmRecords ??= new LlmRecords(this.db, this.writable)); }
+  attempts(): AttemptRecords { return (this.attemptRecords ??= new AttemptRecords(this.db)); }
 
   /** Arm and reward of every committed iteration, in order: what the bandit was credited with. */
   armCredits(): Array<{ iteration: number; arm: string | null; reward: number | null }> {

@@ -305,7 +305,7 @@ export class SearchEngine {
       return v;
     });
     // Built now, right after the commit of the basis, from committed state only.
-    const context = arm.operator.usesLlm && this.o.llm ? buildContext(this.o.llm.context, parents, archive.elites()) : undefined;
+    const context = arm.operator.usesLlm && this.o.llm ? buildContext(this.o.llm.context, parents, archive.elites(), { basis: Math.max(i - this.depth, 0), island }) : undefined;
     this.pending.add(i, this.vary(i, island, armIndex, parents, context));
   }
 

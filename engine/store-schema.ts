@@ -143,6 +143,12 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (iteration, island)
   );
   `,
+  // 5 -> 6: the recent attempts a prompt shows (engine/attempt-records.ts) are found by the iteration's first
+  // parent and by its island, newest first, without scanning the log: its cost must not grow with the run.
+  `
+  CREATE INDEX iterations_first_parent ON iterations(json_extract(parent_ids, '$[0]'), iteration);
+  CREATE INDEX iterations_island ON iterations(island, iteration);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -2,7 +2,8 @@
 import { shortNumber } from '../common/format.js';
 import type { Elite } from '../archives/archive.js';
 import type { DescriptorSpec, Variant } from '../common/types.js';
-import type { ParentContext, VariationContext } from '../operators/operator.js';
+import type { AttemptContext, ParentContext, VariationContext } from '../operators/operator.js';
+import type { StoredAttempt } from './attempt-records.js';
 import type { LlmConfig } from './config-schema.js';
 import type { RunStore } from './run-store.js';
 
@@ -13,19 +14,53 @@ export interface ContextSource {
   limits: LlmConfig['context'];
 }
 
+/** Where the iteration stands: the iteration whose commit it was launched after, and the island it works on. */
+export interface ContextPoint {
+  basis: number;
+  island: number;
+}
+
 /**
  * Called when an iteration is launched, i.e. right after the commit of its basis: parents, their
  * ancestors and the island's elites are all committed by then, live and in a resume's replay alike,
- * so the prompt (and the cache key made from it) is the same in both.
+ * so the prompt (and the cache key made from it) is the same in both. Recent attempts are read up to
+ * `at.basis` explicitly, since a replay's file already holds the iterations after it.
  */
-export function buildContext(source: ContextSource, parents: Variant[], islandElites: readonly Elite[]): VariationContext {
+export function buildContext(source: ContextSource, parents: Variant[], islandElites: readonly Elite[], at: ContextPoint): VariationContext {
   const descriptors = source.descriptors.map((d) => `- ${d.name} ${'values' in d ? `one of ${d.values.map((v) => JSON.stringify(v)).join(', ')}` : `in [${d.min}, ${d.max}]`}${d.description ? `: ${d.description}` : ''}`).join('\n');
   return {
     task: source.task.trim() === '' ? '(the problem gives no description)' : source.task.trim(),
     descriptors,
     parents: parents.map((p) => parentContext(source, p)),
     elites: pickElites(source, parents, islandElites),
+    attempts: parents.length === 0 ? [] : source.store.attempts().recent(parents[0]!.id, at.island, at.basis, source.limits.attempts).map((a) => attemptContext(source, parents[0]!.id, a)),
   };
+}
+
+/** What became of one earlier attempt; a failure's message and public output capped at limits.attemptChars. */
+function attemptContext(source: ContextSource, parentId: string, a: StoredAttempt): AttemptContext {
+  const outcome: AttemptContext['outcome'] = a.variantId === null ? 'operator-failed' : a.duplicate || a.status === null ? 'duplicate' : a.status;
+  const failed = outcome === 'failed' || outcome === 'timeout' || outcome === 'invalid';
+  const output = Object.entries(a.artifacts ?? {}).map(([k, v]) => `${k}: ${v}`);
+  const text = outcome === 'operator-failed' ? a.operatorFailure ?? '' : outcome === 'ok' ? '' : [a.message ?? '', ...output].filter((x) => x !== '').join('\n');
+  const ok = outcome === 'ok' && a.fitness !== null;
+  return {
+    iteration: a.iteration,
+    operator: a.operator,
+    sameParent: a.parentId === parentId,
+    outcome,
+    reason: failed ? a.reason : null,
+    message: cap(text, source.limits.attemptChars),
+    fitness: ok ? a.fitness : null,
+    change: ok && a.parentFitness !== null ? a.fitness! - a.parentFitness : null,
+    archive: ok ? a.addStatus : null,
+    note: a.note,
+  };
+}
+
+/** `text` cut to `limit` characters, saying how much was cut. */
+function cap(text: string, limit: number): string {
+  return text.length > limit ? `${text.slice(0, limit)}\n[... ${text.length - limit} more characters cut]` : text;
 }
 
 /** name=value of one descriptor; a categorical one shows its value, not the index the archive keeps. */
@@ -48,8 +83,7 @@ function parentContext(source: ContextSource, parent: Variant): ParentContext {
     evaluation = `Its evaluation ${stored.status === 'timeout' ? 'timed out' : stored.status === 'invalid' ? 'was invalid' : 'failed'} (${stored.reason}).`;
     artifacts = stored.message;
   }
-  const cap = source.limits.artifactChars;
-  if (artifacts.length > cap) artifacts = `${artifacts.slice(0, cap)}\n[... ${artifacts.length - cap} more characters cut]`;
+  artifacts = cap(artifacts, source.limits.artifactChars);
   const lineage = source.store.ancestors(parent.id, source.limits.lineage).map((a) => ({ ...a, note: source.store.getVariant(a.id)?.note ?? null }));
   return { id: parent.id, files: parent.files, evaluation, artifacts, lineage };
 }

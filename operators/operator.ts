@@ -44,6 +44,28 @@ export interface VariationContext {
   /** A few other elites: some of the fittest, some far from the parent in descriptor space. */
   /** Descriptors as values: a categorical one is its value ("terse"), not the index the archive keeps. */
   elites: Array<{ id: string; fitness: number; descriptors: Array<number | string>; files: VariantFiles }>;
+  /** Recent children of the first parent, newest first, then of its island from other parents; absent or empty: none to show. */
+  attempts?: AttemptContext[];
+}
+
+/** One earlier attempt (an iteration's child, or its operator's failure), as committed by the iteration's basis. */
+export interface AttemptContext {
+  iteration: number;
+  operator: string;
+  /** Made from the same first parent as this iteration's (else from another variant of the island). */
+  sameParent: boolean;
+  /** An evaluation status; 'operator-failed' when no child was made (an answer that did not apply); 'duplicate' for a variant already evaluated. */
+  outcome: 'ok' | 'failed' | 'timeout' | 'invalid' | 'operator-failed' | 'duplicate';
+  /** A failed evaluation's reason (threw, timeout, ...); null otherwise. */
+  reason: string | null;
+  /** What went wrong, with a failure's public output, already capped; '' for a success. */
+  message: string;
+  /** For 'ok': its fitness, the change from its parent's (null when the parent has none), and what the archive did with it. */
+  fitness: number | null;
+  change: number | null;
+  archive: 'new' | 'improved' | 'rejected' | null;
+  /** The operator's note on what it changed. */
+  note: string | null;
 }
 
 /** A child's files, with an optional note on what the operator changed (kept in the log). */

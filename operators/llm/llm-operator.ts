@@ -6,6 +6,7 @@ import { applyDiff, formatFiles, parseRewrite, repairMessage } from './edit-form
 import type { LlmMessage } from './llm-client.js';
 import type { LlmService } from './llm-service.js';
 import { render, type PromptTemplates } from './prompt-template.js';
+import { showAttempts } from './show-attempts.js';
 
 export type LlmOperatorMode = 'diff' | 'rewrite' | 'crossover';
 
@@ -69,7 +70,7 @@ export class LlmOperator implements Operator {
   private messages(context: VariationContext, base: VariantFiles, editable: (path: string) => boolean): LlmMessage[] {
     const t = this.o.templates;
     const editableList = Object.keys(base).filter(editable).sort().join(', ') || '(none)';
-    const common = { task: context.task, descriptors: context.descriptors, editable: editableList, elites: showElites(context) };
+    const common = { task: context.task, descriptors: context.descriptors, editable: editableList, elites: showElites(context), attempts: showAttempts(context) };
     const parent = context.parents[0]!;
     const user = this.o.mode === 'crossover'
       ? render(t.crossover, { ...common, parents: context.parents.map((p, k) => `### Parent ${k + 1}\n${showEvaluation(p)}\n\n${formatFiles(p.files)}`).join('\n\n') })

@@ -13,9 +13,9 @@ export const TEMPLATE_NAMES = ['system', 'diff', 'rewrite', 'crossover'] as cons
 /** What each template may refer to. A placeholder outside its list is a mistake in the template, reported before the run starts. */
 export const PLACEHOLDERS: Record<keyof PromptTemplates, readonly string[]> = {
   system: ['task', 'descriptors'],
-  diff: ['task', 'descriptors', 'evaluation', 'files', 'lineage', 'elites', 'editable'],
-  rewrite: ['task', 'descriptors', 'evaluation', 'files', 'lineage', 'elites', 'editable'],
-  crossover: ['task', 'descriptors', 'parents', 'elites', 'editable'],
+  diff: ['task', 'descriptors', 'evaluation', 'files', 'lineage', 'attempts', 'elites', 'editable'],
+  rewrite: ['task', 'descriptors', 'evaluation', 'files', 'lineage', 'attempts', 'elites', 'editable'],
+  crossover: ['task', 'descriptors', 'parents', 'attempts', 'elites', 'editable'],
 };
 
 const pattern = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
