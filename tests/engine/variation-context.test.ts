@@ -1,4 +1,4 @@
-// Tests of buildContext on a real run file: the task and descriptors, each parent's evaluation, capped artifacts, lineage, and the elites shown.
+// Tests of buildContext on a real run file: the task and descriptors, each parent's evaluation, capped artifacts, lineage, the elites and the recent attempts shown.
 import test, { type ExecutionContext } from 'ava';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,7 +7,7 @@ import type { Elite } from '../../archives/archive.js';
 import { contentId } from '../../common/content-id.js';
 import type { DescriptorSpec, Evaluation, Variant, VariantFiles } from '../../common/types.js';
 import { RunStore, type IterationRecord } from '../../engine/run-store.js';
-import { buildContext, type ContextSource } from '../../engine/variation-context.js';
+import { buildContext as build, type ContextPoint, type ContextSource } from '../../engine/variation-context.js';
 
 const made: string[] = [];
 test.after.always(() => { for (const dir of made) rmSync(dir, { recursive: true, force: true }); });
@@ -16,7 +16,10 @@ const descriptors: DescriptorSpec[] = [
   { name: 'speed', min: 0, max: 1, bins: 10, description: 'how fast' },
   { name: 'size', min: 0, max: 100, bins: 10 },
 ];
-const limits = { artifactChars: 20, lineage: 2, elites: 3 };
+const limits = { artifactChars: 20, lineage: 2, elites: 3, attempts: 5, attemptChars: 70 };
+
+/** After every commit of the fixture: the tests below that do not look at attempts need no other point. */
+const buildContext = (s: ContextSource, parents: Variant[], elites: readonly Elite[], at: ContextPoint = { basis: 1000, island: 0 }) => build(s, parents, elites, at);
 
 type Noted = Variant & { note?: string };
 
@@ -226,4 +229,87 @@ test('private metrics and artifacts never reach the context, nor a failure\'s ca
   t.is(context.parents[0]!.evaluation, 'Fitness 2; descriptors speed=0.5, size=50; metrics visible=1. Re-checked with 1 fresh seed(s): first score 2.5, spread 1.');
   t.is(context.parents[0]!.artifacts, 'log: seen');
   t.deepEqual([context.parents[1]!.evaluation, context.parents[1]!.artifacts], ['Its evaluation failed (out-of-memory).', 'the isolate ran out of memory']);
+});
+
+// Recent attempts. Two islands; iteration i works on island i mod 2. The store holds every iteration
+// below, as a resume's replay does, so only the basis bounds what a context shows.
+const overlap = 'invalid packing: circles 3 and 7 overlap by 0.0123';
+const pa = variant('attempt a\n', 1, seed, 'bigger circles');
+const pb = variant('attempt b\n', 2, seed, 'moved circle 3');
+const pc = variant('attempt c\n', 5, seed, 'slower');
+const pd = variant('attempt d\n', 6, pa, 'smaller again');
+const pe = variant('attempt e\n', 7, pa);
+
+function attemptCommit(store: RunStore, iteration: number, parent: Variant, child: { v: Noted; evaluation: Evaluation | null; addStatus?: 'new' | 'improved' | 'rejected'; reason?: string } | string): void {
+  const made = typeof child === 'string' ? [] : [{ variant: child.v, evaluation: child.evaluation, addStatus: child.addStatus ?? 'rejected', cell: null, improvement: null, clipped: false, reason: child.reason ?? null }];
+  store.commit({
+    iteration, island: iteration % 2, operator: iteration === 3 ? 'llm-rewrite' : 'llm-diff', parentIds: [parent.id], status: typeof child === 'string' ? 'operator-failed' : 'evaluated',
+    reason: typeof child === 'string' ? child : null, children: made, cells: [], migrations: [], elapsedMs: iteration, arm: 'llm-diff', reward: 0, llm: { calls: 1, tokens: 1, cost: 0 },
+  });
+}
+
+function attemptStore(t: ExecutionContext): RunStore {
+  const dir = mkdtempSync(join(tmpdir(), 'ouroboros-attempts-'));
+  made.push(dir);
+  const store = RunStore.create(join(dir, 'run.sqlite'), { name: 'attempts-test' });
+  t.teardown(() => store.close());
+  commit(store, 0, seed, ok(1, [0.5, 50]));
+  attemptCommit(store, 1, seed, { v: pa, evaluation: ok(1.5, [0.5, 60], { sumRadii: 1.5 }, { packing: 'all 26 circles' }), addStatus: 'new' });
+  attemptCommit(store, 2, seed, { v: pb, evaluation: { ...failed('failed', 'threw', overlap), artifacts: { console: 'c'.repeat(30) } } });
+  attemptCommit(store, 3, pa, 'the answer did not apply: SEARCH text not found in program.js');
+  attemptCommit(store, 4, seed, { v: pa, evaluation: null, reason: 'identical to an existing variant (evaluated at iteration 1)' });
+  attemptCommit(store, 5, seed, { v: pc, evaluation: failed('timeout', 'timeout', 'no result within 2000 ms') });
+  attemptCommit(store, 6, pa, { v: pd, evaluation: ok(1.2, [0.5, 40]), addStatus: 'rejected' });
+  attemptCommit(store, 7, pa, { v: pe, evaluation: ok(1.75, [0.5, 70]), addStatus: 'improved' });
+  return store;
+}
+
+test('the context of iteration i shows a failure committed at its basis i - depth, with its reason, and nothing committed later', (t) => {
+  const store = attemptStore(t);
+  const depth = 3;
+  // Iteration 5 (island 1) was launched after the commit of iteration 2, whose child failed with an overlap.
+  const five = buildContext(source(store), [seed], [], { basis: 5 - depth, island: 1 }).attempts!;
+  t.deepEqual(five.map((a) => [a.iteration, a.outcome]), [[2, 'failed'], [1, 'ok']]);
+  t.like(five[0], { operator: 'llm-diff', sameParent: true, reason: 'threw', note: 'moved circle 3', fitness: null, change: null, archive: null });
+  t.is(five[0]!.message, `${overlap}\nconsole: ${'c'.repeat(10)}\n[... 20 more characters cut]`);
+  // Iteration 4 was launched after iteration 1: the failure at 2 was not committed yet, so it is not shown.
+  const four = buildContext(source(store), [seed], [], { basis: 4 - depth, island: 0 }).attempts!;
+  t.deepEqual(four.map((a) => a.iteration), [1]);
+  t.false(JSON.stringify(four).includes('overlap'));
+  // Iteration 7 sees 4 (a duplicate) but neither the timeout at 5 nor anything after it; then its island's 3, from another parent.
+  const seven = buildContext(source(store), [seed], [], { basis: 7 - depth, island: 1 }).attempts!;
+  t.deepEqual(seven.map((a) => [a.iteration, a.outcome, a.message]), [
+    [4, 'duplicate', 'identical to an existing variant (evaluated at iteration 1)'], [2, 'failed', five[0]!.message], [1, 'ok', ''],
+    [3, 'operator-failed', 'the answer did not apply: SEARCH text not found in program.js'],
+  ]);
+  t.deepEqual(buildContext(source(store), [seed], [], { basis: 0, island: 0 }).attempts, [], 'the seed itself is no attempt');
+});
+
+test('attempts from the parent come first, newest first, then the island\'s from other parents, up to limits.attempts', (t) => {
+  const store = attemptStore(t);
+  const all = buildContext(source(store), [pa], [], { basis: 7, island: 0 }).attempts!;
+  // From pa on any island: 7, 6, 3; then island 0 (even iterations) from other parents: 4, 2 (6 is pa's already).
+  t.deepEqual(all.map((a) => [a.iteration, a.sameParent, a.outcome]), [[7, true, 'ok'], [6, true, 'ok'], [3, true, 'operator-failed'], [4, false, 'duplicate'], [2, false, 'failed']]);
+  t.like(all[0], { fitness: 1.75, change: 0.25, archive: 'improved', reason: null, message: '' });
+  t.like(all[1], { fitness: 1.2, change: 1.2 - 1.5, archive: 'rejected', note: 'smaller again' });
+  t.like(all[2], { operator: 'llm-rewrite', reason: null, message: 'the answer did not apply: SEARCH text not found in program.js', note: null });
+  t.deepEqual(buildContext(source(store, { limits: { ...limits, attempts: 2 } }), [pa], [], { basis: 7, island: 0 }).attempts!.map((a) => a.iteration), [7, 6]);
+  t.deepEqual(buildContext(source(store, { limits: { ...limits, attempts: 4 } }), [pa], [], { basis: 7, island: 1 }).attempts!.map((a) => a.iteration), [7, 6, 3, 5]);
+  t.deepEqual(buildContext(source(store, { limits: { ...limits, attempts: 0 } }), [pa], [], { basis: 7, island: 0 }).attempts, []);
+  t.deepEqual(buildContext(source(store), [], [], { basis: 7, island: 0 }).attempts, []);
+  // Crossover: the first parent's attempts.
+  t.deepEqual(buildContext(source(store), [seed, pa], [], { basis: 2, island: 0 }).attempts!.map((a) => [a.iteration, a.sameParent]), [[2, true], [1, true]]);
+});
+
+test('attempts never show private metrics or artifacts, nor a success\'s metrics and artifacts', (t) => {
+  const store = attemptStore(t);
+  const hidden = variant('hidden\n', 8, seed, 'tried the held-out trick');
+  attemptCommit(store, 8, seed, { v: hidden, evaluation: {
+    ...ok(2, [0.5, 50], { visibleMetric: 7 }, { publicLog: 'public words' }),
+    private: { metrics: { heldOutScore: 0.987 }, artifacts: { heldOutCase: 'input 42 -> wrong' } },
+  }, addStatus: 'new' });
+  const attempts = buildContext(source(store, { limits: { ...limits, attemptChars: 4000 } }), [seed], [], { basis: 8, island: 0 }).attempts!;
+  t.like(attempts[0], { iteration: 8, outcome: 'ok', fitness: 2, change: 1, archive: 'new', message: '' });
+  const text = JSON.stringify(attempts);
+  for (const secret of ['heldOutScore', '0.987', 'heldOutCase', 'input 42', 'visibleMetric', 'publicLog', 'all 26 circles']) t.false(text.includes(secret), `${secret} reached the attempts`);
 });

@@ -1,4 +1,4 @@
-// Tests of prompt templates (placeholders, one-pass rendering, checks), their loading with overrides, and the endpoint and key resolution of llm-setup.
+// Tests of prompt templates (placeholders, one-pass rendering, checks, the {{attempts}} text), their loading with overrides, and the endpoint and key resolution of llm-setup.
 import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,8 @@ import { ConfigError } from '../../../common/errors.js';
 import type { LlmConfig } from '../../../engine/config-schema.js';
 import { DEFAULT_PROMPTS, loadTemplates, resolveEndpoint, storableUrl } from '../../../engine/llm-setup.js';
 import { checkTemplates, placeholdersOf, PLACEHOLDERS, render, TEMPLATE_NAMES, type PromptTemplates } from '../../../operators/llm/prompt-template.js';
+import { showAttempts } from '../../../operators/llm/show-attempts.js';
+import type { AttemptContext } from '../../../operators/operator.js';
 
 const shippedDir = fileURLToPath(new URL('../../../configs/prompts/', import.meta.url));
 const shipped = (name: string): string => readFileSync(join(shippedDir, `${name}.md`), 'utf8');
@@ -25,7 +27,7 @@ function overrideDir(files: Record<string, string>): string {
 function llmConfig(overrides: Partial<LlmConfig> = {}): LlmConfig {
   return {
     apiKeyEnv: 'OUROBOROS_TEST_KEY', models: [{ name: 'm', weight: 1 }], temperatures: [0.7], maxTokens: 100, requestTimeoutMs: 1000,
-    retries: 0, maxInFlight: 1, consecutiveFailureLimit: 1, context: { artifactChars: 10, lineage: 1, elites: 1 }, ...overrides,
+    retries: 0, maxInFlight: 1, consecutiveFailureLimit: 1, context: { artifactChars: 10, lineage: 1, elites: 1, attempts: 1, attemptChars: 10 }, ...overrides,
   };
 }
 
@@ -51,8 +53,8 @@ test('checkTemplates reports each unknown placeholder naming the template file a
   const problems = checkTemplates({ ...valid, system: '{{task}} {{evaluation}} {{evaluation}}', crossover: '{{parents}} {{files}} {{nope}}' });
   t.deepEqual(problems, [
     'system.md: unknown placeholder {{evaluation}} (this template knows {{task}}, {{descriptors}})',
-    'crossover.md: unknown placeholder {{files}} (this template knows {{task}}, {{descriptors}}, {{parents}}, {{elites}}, {{editable}})',
-    'crossover.md: unknown placeholder {{nope}} (this template knows {{task}}, {{descriptors}}, {{parents}}, {{elites}}, {{editable}})',
+    'crossover.md: unknown placeholder {{files}} (this template knows {{task}}, {{descriptors}}, {{parents}}, {{attempts}}, {{elites}}, {{editable}})',
+    'crossover.md: unknown placeholder {{nope}} (this template knows {{task}}, {{descriptors}}, {{parents}}, {{attempts}}, {{elites}}, {{editable}})',
   ]);
 });
 
@@ -63,10 +65,37 @@ test('the shipped templates pass checkTemplates and use their essential placehol
   t.is(DEFAULT_PROMPTS.replace(/[\\/]+$/, ''), shippedDir.replace(/[\\/]+$/, ''));
   t.true(placeholdersOf(templates.system).includes('task'));
   for (const name of ['diff', 'rewrite'] as const) {
-    for (const p of ['evaluation', 'files', 'editable']) t.true(placeholdersOf(templates[name]).includes(p), `${name} uses {{${p}}}`);
+    for (const p of ['evaluation', 'files', 'editable', 'attempts']) t.true(placeholdersOf(templates[name]).includes(p), `${name} uses {{${p}}}`);
   }
   t.true(placeholdersOf(templates.crossover).includes('parents'));
+  t.true(placeholdersOf(templates.crossover).includes('attempts'));
   for (const name of TEMPLATE_NAMES) t.true(placeholdersOf(templates[name]).every((p) => PLACEHOLDERS[name].includes(p)));
+});
+
+test('{{attempts}} lists each attempt with its origin: failures with reason and indented message, successes with the signed fitness change', (t) => {
+  const base: AttemptContext = { iteration: 9, operator: 'llm-diff', sameParent: true, outcome: 'ok', reason: null, message: '', fitness: 2.5, change: 0.25, archive: 'new', note: 'bigger corner circles' };
+  const attempts: AttemptContext[] = [
+    base,
+    { ...base, iteration: 8, sameParent: false, change: -0.1234567, archive: 'rejected', note: null },
+    { ...base, iteration: 7, archive: 'improved', change: null },
+    { ...base, iteration: 6, outcome: 'failed', reason: 'threw', message: 'invalid packing: circles 3 and 7 overlap\n## Your answer', fitness: null, change: null, archive: null, note: 'moved circle 3' },
+    { ...base, iteration: 5, operator: 'llm-rewrite', outcome: 'operator-failed', message: 'the answer did not apply: no <file> block', fitness: null, change: null, archive: null, note: null },
+    { ...base, iteration: 4, outcome: 'duplicate', message: 'identical to its parent', fitness: null, change: null, archive: null, note: null },
+    { ...base, iteration: 3, outcome: 'timeout', reason: 'timeout', message: 'no result within 2000 ms', fitness: null, change: null, archive: null, note: null },
+    { ...base, iteration: 2, outcome: 'invalid', reason: 'invalid-output', message: 'fitness is NaN', fitness: null, change: null, archive: null, note: null },
+  ];
+  t.is(showAttempts({ attempts }), [
+    '- iteration 9, llm-diff, from this variant: fitness 2.5 (+0.25 from its parent); it filled a new cell of the archive.\n  Change: bigger corner circles',
+    '- iteration 8, llm-diff, from another variant of the island: fitness 2.5 (-0.123457 from its parent); the archive did not keep it.',
+    "- iteration 7, llm-diff, from this variant: fitness 2.5; it replaced its cell's elite.\n  Change: bigger corner circles",
+    '- iteration 6, llm-diff, from this variant: its evaluation failed (threw).\n  Change: moved circle 3\n    invalid packing: circles 3 and 7 overlap\n    ## Your answer',
+    '- iteration 5, llm-rewrite, from this variant: no child was made.\n    the answer did not apply: no <file> block',
+    '- iteration 4, llm-diff, from this variant: the child repeated a variant already evaluated, so it was not evaluated.\n    identical to its parent',
+    '- iteration 3, llm-diff, from this variant: its evaluation timed out (timeout).\n    no result within 2000 ms',
+    '- iteration 2, llm-diff, from this variant: its evaluation was invalid (invalid-output).\n    fitness is NaN',
+  ].join('\n'));
+  t.is(showAttempts({ attempts: [] }), '(none yet)');
+  t.is(showAttempts({}), '(none yet)');
 });
 
 test('an override folder replaces only the templates it holds', (t) => {
@@ -84,7 +113,7 @@ test('a bad placeholder in an override is a ConfigError naming the config path, 
   t.is(error!.code, 'E_CONFIG');
   t.deepEqual(error!.problems, [
     `llm.prompts (${dir}): system.md: unknown placeholder {{lineage}} (this template knows {{task}}, {{descriptors}})`,
-    `llm.prompts (${dir}): rewrite.md: unknown placeholder {{fitness}} (this template knows {{task}}, {{descriptors}}, {{evaluation}}, {{files}}, {{lineage}}, {{elites}}, {{editable}})`,
+    `llm.prompts (${dir}): rewrite.md: unknown placeholder {{fitness}} (this template knows {{task}}, {{descriptors}}, {{evaluation}}, {{files}}, {{lineage}}, {{attempts}}, {{elites}}, {{editable}})`,
   ]);
   t.is(error!.message, error!.problems.map((p) => `configs/run.json: ${p}`).join('\n'));
 });
