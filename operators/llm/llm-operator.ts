@@ -2,8 +2,8 @@
 import { shortNumber } from '../../common/format.js';
 import type { VariantFiles } from '../../common/types.js';
 import type { Operator, OperatorContext, OperatorResult, ParentContext, VariationContext } from '../operator.js';
-import { applyDiff, formatFiles, parseRewrite, repairMessage } from './edit-format.js';
-import type { LlmMessage } from './llm-client.js';
+import { applyDiff, formatFiles, parseRewrite, repairMessage, splitReasoning } from './edit-format.js';
+import type { LlmAnswer, LlmMessage } from './llm-client.js';
 import type { LlmService } from './llm-service.js';
 import { render, type PromptTemplates } from './prompt-template.js';
 import { showAttempts } from './show-attempts.js';
@@ -48,23 +48,29 @@ export class LlmOperator implements Operator {
     const seed = Math.floor(ctx.rng.next() * 2 ** 31);
     const first = await this.o.service.complete({ ...call, messages, seed, purpose: 'propose' });
     if (!first.ok) return { ok: false, reason: `the LLM call failed: ${describe(first)}` };
-    let applied = this.apply(base, first.text, editable);
-    let answer = first.text;
+    if (refused(first)) return { ok: false, reason: `the model refused: ${first.refusal}` };
+    let answer = splitReasoning(first.text).answer;
+    let applied = this.apply(base, first, editable);
     if (!applied.ok && this.o.repair) {
-      const again = [...messages, { role: 'assistant' as const, content: first.text }, { role: 'user' as const, content: repairMessage(applied.errors) }];
+      // The reasoning stays out of the conversation, as reasoning models' chat templates leave it out of earlier turns.
+      const said = answer.trim() === '' ? first.text : answer;
+      const again = [...messages, { role: 'assistant' as const, content: said }, { role: 'user' as const, content: repairMessage(applied.errors) }];
       const second = await this.o.service.complete({ ...call, messages: again, seed: seed + 1, purpose: 'repair' });
       if (!second.ok) return { ok: false, reason: `the answer did not apply (${applied.errors.join('; ')}) and the repair call failed: ${describe(second)}` };
-      const repaired = this.apply(base, second.text, editable);
+      if (refused(second)) return { ok: false, reason: `the answer did not apply (${applied.errors.join('; ')}) and the model refused the repair: ${second.refusal}` };
+      const repaired = this.apply(base, second, editable);
       if (!repaired.ok) return { ok: false, reason: `the answer did not apply, even after one repair: ${repaired.errors.join('; ')}` };
       applied = repaired;
-      answer = second.text;
+      answer = splitReasoning(second.text).answer;
     }
     if (!applied.ok) return { ok: false, reason: `the answer did not apply: ${applied.errors.join('; ')}` };
     return { ok: true, children: [{ files: applied.files, note: noteOf(ctx.arm, applied.changed, answer) }] };
   }
 
-  private apply(base: VariantFiles, answer: string, editable: (path: string) => boolean) {
-    return this.o.mode === 'diff' ? applyDiff(base, answer, { editable }) : parseRewrite(base, answer, { editable });
+  /** Parses an answer; one cut off at the token limit is never applied (its missing part may be half the change). */
+  private apply(base: VariantFiles, answer: LlmAnswer, editable: (path: string) => boolean) {
+    const options = { editable, cutOff: answer.finishReason === 'length' };
+    return this.o.mode === 'diff' ? applyDiff(base, answer.text, options) : parseRewrite(base, answer.text, options);
   }
 
   private messages(context: VariationContext, base: VariantFiles, editable: (path: string) => boolean): LlmMessage[] {
@@ -83,6 +89,11 @@ function describe(failure: { reason: string; status?: number; message: string; a
   return `${failure.reason}${failure.status === undefined ? '' : ` ${failure.status}`}: ${failure.message} (after ${failure.attempts} attempt(s))`;
 }
 
+/** A refusal with nothing else: an answer that also has text is parsed like any other. */
+function refused(answer: LlmAnswer): boolean {
+  return answer.refusal !== null && answer.refusal !== undefined && answer.text.trim() === '';
+}
+
 function showEvaluation(p: ParentContext): string {
   return p.artifacts === '' ? p.evaluation : `${p.evaluation}\nArtifacts:\n${p.artifacts}`;
 }
@@ -99,8 +110,9 @@ function showElites(context: VariationContext): string {
 
 
 /**
- * What the log keeps about the child: the arm, the files changed, and the LLM's own one-line summary, taken only from
- * prose before the first edit block (an answer that is blocks alone has no summary, never a quoted code line).
+ * What the log keeps about the child (and later prompts quote in its lineage): the arm, the files changed, and the
+ * LLM's own one-line summary, taken only from prose before the first edit block of the answer without its reasoning
+ * (an answer that is blocks alone has no summary, never a quoted code line or a line of reasoning).
  */
 function noteOf(arm: { model: string; temperature: number }, changed: string[], answer: string): string {
   const lines = answer.split('\n').map((l) => l.trim());

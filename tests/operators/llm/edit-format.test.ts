@@ -284,7 +284,7 @@ const rewriteErrors: Array<[string, string, string[]]> = [
   ['a file that does not exist', '<file path="new.py">\nx = 1\n</file>', ['block 1 (new.py): file new.py does not exist; the files are: algo.py, program.js, secret.txt']],
   ['a file that may not be edited', '<file path="secret.txt">\nopen\n</file>', ['block 1 (secret.txt): file secret.txt may not be edited']],
   ['a tag without its closing tag', '<file path="program.js">\nconst k = 1;\n', ['block 1 (program.js): <file path="program.js"> has no closing </file>']],
-  ['a file given twice', '<file path="program.js">\na\n</file>\n<file path="program.js">\nb\n</file>', ['block 2 (program.js): file program.js is given more than once']],
+  ['a file given twice', '<file path="program.js">\na\n</file>\n<file path="program.js">\nb\n</file>', ['block 2 (program.js): file program.js is given more than once, with different content (blocks 1 and 2); give it once']],
   ['a rewrite that changes nothing', `<file path="program.js">\n${program}</file>`, ['the edit changes nothing']],
   ['an answer without a file tag', block('a', 'b'), ['no <file path=...> block found; write each file as <file path="name">, its entire new content, </file>']],
 ];

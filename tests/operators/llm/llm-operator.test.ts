@@ -23,7 +23,7 @@ class FakeService implements LlmService {
     this.calls.push(call);
     const next = this.results.shift();
     if (next === undefined) throw new Error(`unexpected call number ${this.calls.length}`);
-    return typeof next === 'string' ? { ok: true, text: next, model: call.model, tokensIn: 10, tokensOut: 10, latencyMs: 1, attempts: 1 } : next;
+    return typeof next === 'string' ? { ok: true, text: next, model: call.model, finishReason: 'stop', refusal: null, tokensIn: 10, tokensOut: 10, latencyMs: 1, attempts: 1 } : next;
   }
 }
 
@@ -80,6 +80,7 @@ test('diff mode sends the system template and a user message with the files, eva
     .replace('{{files}}', '<file path="main.py">\ndef f(x):\n    return x + 1\n</file>\n<file path="util.py">\nK = 3\n</file>')
     .replace('{{lineage}}', '- iteration 4, llm-diff: fitness 0.123457 (unrolled the loop)\n- iteration 0, seed: failed')
     .replace('{{elites}}', '### Elite 1: fitness 0.876543, descriptors [0.312345, 12]\n<file path="main.py">\nELITE CODE\n</file>')
+    .replace('{{attempts}}', '(none yet)')
     .replace('{{editable}}', 'main.py, util.py'));
   t.false(user.content.includes('{{'));
 });
@@ -206,6 +207,7 @@ test('crossover shows every parent with its evaluation and files, and its child 
       '### Parent 1\nFitness 0.5; descriptors speed=0.25, size=40.\nArtifacts:\nstderr: slow loop\n\n<file path="main.py">\ndef f(x):\n    return x + 1\n</file>\n<file path="util.py">\nK = 3\n</file>',
       '### Parent 2\nIts evaluation failed (threw).\n\n<file path="main.py">\ndef f(x):\n    return x * 2  # from B\n</file>\n<file path="util.py">\nK = 9\n</file>',
     ].join('\n\n'))
+    .replace('{{attempts}}', '(none yet)')
     .replace('{{editable}}', 'main.py, util.py'));
   t.deepEqual(children(result), [{ files: { 'main.py': parentA.files['main.py']!, 'util.py': 'K = 6\n' }, note: 'loop-model t=0.8, util.py: Took K from both.' }]);
 });

@@ -1,0 +1,70 @@
+// Recognises the lines with which models elide code ("// ... unchanged ...", "# rest of the code", "…") in edits meant to be complete.
+
+/** Comment openers and closers of the common languages (C family, Python/shell, SQL/Lua, Lisp, TeX, HTML/XML, JSX, OCaml). */
+const COMMENT_OPEN = /^(?:\/\/+|#+|--+|;+|%+|\/\*+|<!--|\{\s*\/\*+|\(\*)\s*/;
+const COMMENT_CLOSE = /\s*(?:\*+\/\s*\}?|-->|\*\))$/;
+const DOTS_ONLY = /^(?:(?:\.\s*){3,}|…+)$/;
+const LEADING_DOTS = /^(?:\.{3,}|…)/;
+const TRAILING_DOTS = /(?:\.{3,}|…)$/;
+/** Words that say "code left out" next to an ellipsis. */
+const ELISION_WORDS = /\b(?:rest|remaining|remainder|unchanged|same|existing|omitted|elided|truncated|snip(?:ped)?|previous|original|other|more|etc|code|as before|before|above|below|here|lines?|methods?|functions?|implementation|body|content|logic)\b/i;
+/** The same, but strong enough to say it on their own with only a trailing ellipsis. */
+const STRONG_WORDS = /\b(?:rest of|remaining|unchanged|remains? the same|existing (?:code|implementation|logic)|omitted|elided|as before|same as|previous code|other (?:code|methods|functions)|more code)\b/i;
+const SUBJECT = '(?:the )?(?:code|file|function|class|method|module|implementation|program|script|body|document|prompt|text|logic|tests?|component|loop|setup|config(?:uration)?)';
+const UNCHANGED = '(?:unchanged|the same|as (?:is|before|it was)|untouched)';
+/** Whole comments that are an elision with no ellipsis at all. */
+const PHRASES: RegExp[] = [
+  new RegExp(`^(?:the )?rest(?: of ${SUBJECT})?(?: (?:is |are |remains? |stays? |goes here|here)?${UNCHANGED}?)?$`, 'i'),
+  new RegExp(`^(?:existing|previous|original|unchanged|same|other|remaining) (?:code|implementation|content|lines|logic|methods|functions|imports|tests|helpers|setup|body)(?: (?:here|goes here|omitted|(?:is |are |remains? |stays? )?${UNCHANGED}))?$`, 'i'),
+  new RegExp(`^(?:(?:the )?rest|other|all|everything|all other|remaining|existing|previous|original)\\b[\\w ]{0,40} (?:is|are|remains?|stays?|left|kept) ${UNCHANGED}$`, 'i'),
+  new RegExp(`^(?:keep|leave) (?:the )?(?:rest|existing|everything else|other|remaining)\\b[\\w ]{0,40}(?:${UNCHANGED})?$`, 'i'),
+  new RegExp(`^(?:everything|all) else(?: (?:is |remains |stays )?${UNCHANGED})?$`, 'i'),
+  /^(?:unchanged|no changes?|same as (?:before|above|the original|original))$/i,
+  /\b(?:omitted|elided|truncated|snipped) for brevity\b/i,
+  /^(?:code|lines|implementation|content|body) (?:omitted|elided|truncated|snipped)$/i,
+];
+
+function unwrap(text: string): { inner: string; comment: boolean } {
+  let inner = text.trim();
+  const open = COMMENT_OPEN.exec(inner);
+  const comment = open !== null;
+  if (open !== null) inner = inner.slice(open[0].length).replace(COMMENT_CLOSE, '');
+  inner = inner.trim().replace(/^[([{]\s*(.*?)\s*[)\]}]$/, '$1').replace(/(?<!\.)[.:;]$/, '').trim();
+  return { inner, comment };
+}
+
+/**
+ * Whether a line is, on its own, a marker that code was left out. Only whole lines count: code
+ * that contains `...` (spread syntax, `x: int = ...`) never does. A bare `...` right under a line
+ * ending in `:` is Python's Ellipsis as a block body (type stubs, protocols) and is code.
+ */
+export function isElision(line: string, previous: string | undefined): boolean {
+  const trimmed = line.trim();
+  if (trimmed === '') return false;
+  if (trimmed === '...' && previous !== undefined && /:\s*(?:#.*)?$/.test(previous) && indent(line) > indent(previous)) return false;
+  const { inner, comment } = unwrap(trimmed);
+  if (inner === '') return false;
+  if (DOTS_ONLY.test(inner)) return true;
+  const bracketed = /^[([{].*[)\]}]$/.test(trimmed);
+  if (!comment && !bracketed && !LEADING_DOTS.test(inner)) return false; // prose or code, not a marker
+  if (LEADING_DOTS.test(inner)) return ELISION_WORDS.test(inner);
+  if (TRAILING_DOTS.test(inner)) return STRONG_WORDS.test(inner);
+  return PHRASES.some((p) => p.test(inner));
+}
+
+const indent = (line: string): number => /^[ \t]*/.exec(line)![0].length;
+
+/**
+ * The elision lines of `lines` (0-based indices) that `kept` does not already have: a line the
+ * original itself contains (a seed's "# ..." comment, a stub's Ellipsis) is content, not an elision.
+ */
+export function findElisions(lines: string[], kept: readonly string[]): number[] {
+  const existing = new Set(kept.map((l) => l.trim()));
+  const found: number[] = [];
+  let previous: string | undefined;
+  lines.forEach((line, i) => {
+    if (!existing.has(line.trim()) && isElision(line, previous)) found.push(i);
+    if (line.trim() !== '') previous = line;
+  });
+  return found;
+}
