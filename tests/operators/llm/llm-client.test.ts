@@ -1,7 +1,7 @@
 // Tests of LlmClient through the real openai client against a loopback HTTP server: answers, retries, timeouts, limits, the failure stop, the key.
 import test from 'ava';
 import { inspect } from 'node:util';
-import { LlmClient, type LlmClientOptions, type LlmResult } from '../../../operators/llm/llm-client.js';
+import { LlmClient, type LlmAttemptFailure, type LlmClientOptions, type LlmResult } from '../../../operators/llm/llm-client.js';
 import { LlmEndpointError } from '../../../operators/llm/llm-errors.js';
 import { retryAfterFromHeaders } from '../../../operators/llm/retry-policy.js';
 import { startOpenAiLoopback, type Behaviour, type LoopbackServer, type Script } from '../../helpers/openai-loopback-server.js';
@@ -112,12 +112,15 @@ test('with maxInFlight 2 the server never sees more than 2 requests at once', as
 });
 
 test('requestsPerMinute spaces request starts across concurrent calls, retries included', async (t) => {
-  await withServer([{ status: 500, message: 'busy' }], async (server) => {
+  await withServer([{ answer: 'warm-up' }, { status: 500, message: 'busy' }], async (server) => {
+    // A first call through another client pays the SDK's one-time set-up, which would otherwise delay the first
+    // measured arrival and shorten the span.
+    await clientFor(server).complete({ messages });
     const client = clientFor(server, { requestsPerMinute: 200, maxInFlight: 8 });
     const results = await Promise.all(Array.from({ length: 4 }, () => client.complete({ messages })));
     t.true(results.every((r) => r.ok));
-    t.is(server.requests.length, 5, 'four calls and one retry');
-    const arrivals = server.requests.map((r) => r.receivedAt).sort((a, b) => a - b);
+    t.is(server.requests.length, 6, 'the warm-up, four calls and one retry');
+    const arrivals = server.requests.slice(1).map((r) => r.receivedAt).sort((a, b) => a - b);
     // 200 a minute: one start every 300 ms, so five starts span at least 1200 ms. Arrivals at the server
     // also carry each connection's set-up, which can delay one by tens of ms on a loaded machine: hence the slack.
     const span = arrivals.at(-1)! - arrivals[0]!;
@@ -155,12 +158,18 @@ test('an abort during a Retry-After backoff returns promptly as aborted and does
   await withServer([{ status: 429, retryAfter: '5' }], async (server) => {
     const client = clientFor(server, { consecutiveFailureLimit: 1 });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 200);
+    const attempts: LlmAttemptFailure[] = [];
+    const pending = client.complete({ messages, signal: controller.signal, onAttempt: (a) => attempts.push(a) });
+    // Abort once the 429 has been answered and the client sits in its 5 s Retry-After pause.
+    await server.waitForRequests(1);
+    while (attempts.length === 0) await new Promise((r) => setImmediate(r));
     const started = performance.now();
-    const result = await client.complete({ messages, signal: controller.signal });
+    controller.abort();
+    const result = await pending;
     t.like(result, { ok: false, reason: 'aborted' });
     t.true(performance.now() - started < 1_500);
     t.is(server.requests.length, 1);
+    t.like(attempts, [{ attempt: 1, reason: 'rate-limited', status: 429 }]);
   });
 });
 
@@ -168,13 +177,18 @@ test('an abort while a request is in flight or waiting for a slot ends those cal
   await withServer([], async (server) => {
     const client = clientFor(server, { maxInFlight: 1, consecutiveFailureLimit: 1 });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 150);
+    const attempts: LlmAttemptFailure[] = [];
+    const pending = Promise.all([1, 2].map(() => client.complete({ messages, signal: controller.signal, onAttempt: (a) => attempts.push(a) })));
+    await server.waitForRequests(1);
     const started = performance.now();
-    const results = await Promise.all([1, 2].map(() => client.complete({ messages, signal: controller.signal })));
+    controller.abort();
+    const results = await pending;
     t.deepEqual(results.map((r) => r.ok ? 'ok' : r.reason), ['aborted', 'aborted']);
     t.true(performance.now() - started < 1_500);
-    // The second call never got the slot, so only one request reached the server.
+    // The second call never got the slot, so only one request reached the server, and only it is reported.
     t.is(server.requests.length, 1);
+    t.like(attempts, [{ attempt: 1, reason: 'aborted' }]);
+    t.is(attempts.length, 1);
   }, { hang: true });
 });
 
