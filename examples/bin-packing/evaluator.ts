@@ -2,7 +2,7 @@
 import type { EvaluationInput, EvaluatorResult } from '../../fitness/evaluator.js';
 import { INSTANCES, lowerBound, type Instance } from './instances.js';
 import { bestFit, firstFit, packOnline, type ChooseBin } from './online-packing.js';
-import { priorityHarness } from './priority-harness.js';
+import { priorityHarness, readRuns } from './priority-harness.js';
 import { runProgram } from '../shared/program-sandbox.js';
 
 /** The variant's one file. */
@@ -64,17 +64,6 @@ export function codeLines(code: string): number {
   }).length;
 }
 
-function readRuns(value: unknown): number[][] {
-  const v = (value ?? {}) as { missing?: unknown; fault?: unknown; runs?: unknown };
-  if (v.missing === true) throw new Error('program.js defines no function priority(item, capacities)');
-  if (typeof v.fault === 'string') throw new Error(v.fault.length > 300 ? `${v.fault.slice(0, 300)}…` : v.fault);
-  const runs = v.runs;
-  const ok = Array.isArray(runs) && runs.length === INSTANCES.length &&
-    runs.every((r, n) => Array.isArray(r) && r.length === INSTANCES[n]!.items.length && r.every((c) => typeof c === 'number'));
-  if (!ok) throw new Error('the evaluation harness got malformed output (did program.js replace a built-in?)');
-  return runs as number[][];
-}
-
 const percent = (x: number): string => `${x.toFixed(2)}%`;
 
 export async function evaluate(input: EvaluationInput): Promise<EvaluatorResult> {
@@ -83,11 +72,12 @@ export async function evaluate(input: EvaluationInput): Promise<EvaluatorResult>
     throw new Error(`the variant has no ${PROGRAM_FILE} (it has: ${Object.keys(input.files).join(', ') || 'no files'})`);
   }
   const run = await runProgram(code, { entry: 'priority', harness, timeoutMs: TIME_LIMIT_MS, seed: input.seed });
-  const runs = readRuns(run.value);
+  const runs = readRuns(run.value, INSTANCES);
   // The host replays every choice: an illegal one (only possible if the harness was tampered
-  // with) throws here, so the score always describes a legal online packing.
+  // with) throws here, so the score always describes a legal online packing, counted on the host.
   const packings = INSTANCES.map((instance, n) => packOnline(instance, (_item, _caps, position) => runs[n]![position]!));
   const score = scorePackings(INSTANCES, packings);
+  if (!Object.values(score).every(Number.isFinite)) throw new Error(`the packing's score is not finite: ${JSON.stringify(score)}`);
   baselines ??= { firstFit: baseline(firstFit), bestFit: baseline(bestFit) };
   const { firstFit: ff, bestFit: bf } = baselines;
   const lines = codeLines(code);

@@ -11,54 +11,41 @@ export const CIRCLE_COUNT = 26;
 /** Slack allowed on every constraint, for floating-point round-off. */
 export const TOLERANCE = 1e-9;
 
-/**
- * Runs inside the sandbox (see ../shared/program-sandbox.ts): calls pack() and turns its answer into plain
- * JSON, keeping what JSON would lose (NaN, Infinity, wrong types) as descriptions for readCircles.
- */
-export const PACK_HARNESS = `function (pack) {
-  if (typeof pack !== 'function') return { missing: true };
-  const out = pack();
-  const kind = (v) => v === undefined ? 'missing' : v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v;
-  if (!Array.isArray(out)) return { type: kind(out) };
-  if (out.length !== ${CIRCLE_COUNT}) return { length: out.length };
-  const num = (v) => typeof v === 'number' ? (Number.isFinite(v) ? v : String(v)) : { type: kind(v) };
-  return { circles: out.map((c) => c !== null && typeof c === 'object' && !Array.isArray(c)
-    ? { x: num(c.x), y: num(c.y), r: num(c.r) }
-    : { type: kind(c) }) };
-}`;
-
-type Encoded = number | string | { type?: unknown };
-
-function field(i: number, name: 'x' | 'y' | 'r', v: Encoded | undefined): number {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'string') return fail(`circle ${i}: ${name} is ${v}, expected a finite number`);
-  const type = v !== null && typeof v === 'object' && typeof v.type === 'string' ? v.type : 'missing';
-  return fail(`circle ${i}: ${name} is ${type === 'missing' ? 'missing' : article(type)}, expected a finite number`);
-}
-
-function article(type: string): string {
-  if (type === 'null' || type === 'an array') return type;
-  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
-}
-
 function fail(message: string): never {
   throw new Error(message);
 }
 
-/** Turns the harness's output into circles, or throws naming the first circle or field that is wrong. */
+/** How a value pack() returned is named in a message. */
+function kind(v: unknown): string {
+  if (v === undefined) return 'undefined';
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  const type = typeof v;
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+/** A finite number, or a message naming the circle and the field. */
+function field(i: number, c: Record<string, unknown>, name: 'x' | 'y' | 'r'): number {
+  const v = Object.hasOwn(c, name) ? c[name] : undefined;
+  if (typeof v === 'number' && Number.isFinite(v)) return v;
+  if (typeof v === 'number') return fail(`circle ${i}: ${name} is ${v}, expected a finite number`);
+  return fail(`circle ${i}: ${name} is ${v === undefined ? 'missing' : kind(v)}, expected a finite number`);
+}
+
+/**
+ * Turns what pack() returned into circles, or throws naming the first circle or field that is
+ * wrong. `value` is plain data parsed on the host from the JSON text the sandbox copied out (no
+ * harness runs after the program: nothing the program could have replaced computes any of it),
+ * and every number is checked here with Number.isFinite before it is scored.
+ */
 export function readCircles(value: unknown): Circle[] {
-  const v = (value ?? {}) as { missing?: unknown; type?: unknown; length?: unknown; circles?: unknown };
-  if (v.missing === true) fail('program.js defines no function pack()');
   const expected = `an array of ${CIRCLE_COUNT} objects { x, y, r }`;
-  if (typeof v.type === 'string') fail(`pack() returned ${v.type === 'missing' ? 'undefined' : article(v.type)}, expected ${expected}`);
-  if (typeof v.length === 'number') fail(`pack() returned ${v.length} circles, expected ${CIRCLE_COUNT}`);
-  if (!Array.isArray(v.circles) || v.circles.length !== CIRCLE_COUNT) {
-    fail('the evaluation harness got malformed output (did program.js replace a built-in?)');
-  }
-  return v.circles.map((raw: unknown, i) => {
-    const c = (raw ?? {}) as { x?: Encoded; y?: Encoded; r?: Encoded; type?: unknown };
-    if (typeof c.type === 'string') fail(`circle ${i} is ${c.type === 'missing' ? 'undefined' : article(c.type)}, expected an object { x, y, r }`);
-    return { x: field(i, 'x', c.x), y: field(i, 'y', c.y), r: field(i, 'r', c.r) };
+  if (!Array.isArray(value)) fail(`pack() returned ${kind(value)}, expected ${expected}`);
+  if (value.length !== CIRCLE_COUNT) fail(`pack() returned ${value.length} circles, expected ${CIRCLE_COUNT}`);
+  return value.map((raw: unknown, i) => {
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail(`circle ${i} is ${kind(raw)}, expected an object { x, y, r }`);
+    const c = raw as Record<string, unknown>;
+    return { x: field(i, c, 'x'), y: field(i, c, 'y'), r: field(i, c, 'r') };
   });
 }
 
@@ -68,6 +55,12 @@ const fmt = (n: number): string => (Math.abs(n) >= 1e-4 || n === 0 ? n.toFixed(6
 export function violations(circles: readonly Circle[]): string[] {
   const found: string[] = [];
   circles.forEach((c, i) => {
+    // NaN compares false with everything, so it would pass every check below: refuse it first.
+    const bad = (['x', 'y', 'r'] as const).find((k) => !Number.isFinite(c[k]));
+    if (bad !== undefined) {
+      found.push(`circle ${i} has ${bad} = ${c[bad]}, must be a finite number`);
+      return;
+    }
     if (!(c.r > 0)) found.push(`circle ${i} has radius ${fmt(c.r)}, must be positive`);
     const walls: Array<[string, number, string]> = [
       ['left', c.x - c.r, 'x - r'],
@@ -84,7 +77,7 @@ export function violations(circles: readonly Circle[]): string[] {
       const a = circles[i]!;
       const b = circles[j]!;
       const d = Math.hypot(a.x - b.x, a.y - b.y);
-      if (d < a.r + b.r - TOLERANCE) {
+      if (!(d >= a.r + b.r - TOLERANCE)) {
         found.push(`circles ${i} and ${j} overlap by ${fmt(a.r + b.r - d)} (centre distance ${fmt(d)} < r${i} + r${j} = ${fmt(a.r + b.r)})`);
       }
     }

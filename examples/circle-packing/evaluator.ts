@@ -1,6 +1,6 @@
 // The circle-packing evaluator: runs a variant's pack(), checks its 26 circles in the unit square and scores the sum of radii.
 import type { EvaluationInput, EvaluatorResult } from '../../fitness/evaluator.js';
-import { CIRCLE_COUNT, PACK_HARNESS, checkPacking, readCircles, type Circle } from './check-packing.js';
+import { CIRCLE_COUNT, checkPacking, readCircles, type Circle } from './check-packing.js';
 import { runProgram } from '../shared/program-sandbox.js';
 
 /** The variant's one file. */
@@ -54,10 +54,13 @@ export async function evaluate(input: EvaluationInput): Promise<EvaluatorResult>
   if (code === undefined) {
     throw new Error(`the variant has no ${PROGRAM_FILE} (it has: ${Object.keys(input.files).join(', ') || 'no files'})`);
   }
-  const run = await runProgram(code, { entry: 'pack', harness: PACK_HARNESS, timeoutMs: TIME_LIMIT_MS, seed: input.seed });
+  // No harness: pack()'s own answer comes out as JSON text, and everything below runs on the host.
+  const run = await runProgram(code, { entry: 'pack', timeoutMs: TIME_LIMIT_MS, seed: input.seed });
   const circles = readCircles(run.value);
   checkPacking(circles);
   const stats = packingStats(circles);
+  const scored = Object.values(stats);
+  if (!scored.every(Number.isFinite)) throw new Error(`the packing's statistics are not finite numbers: ${JSON.stringify(stats)}`);
   const wallShare = stats.wallTouching / CIRCLE_COUNT;
 
   const summary =

@@ -1,4 +1,4 @@
-// Shared by the examples that evolve a program.js: runs it in a V8 isolate (fitness/sandbox/js-isolate.ts) under a CPU time limit; a harness inside it drives the program and only plain data comes back.
+// Shared by the examples that evolve a program.js: runs it in a V8 isolate (fitness/sandbox/js-isolate.ts) under a CPU time limit, optionally driven by a harness, and only plain data comes back.
 import { runInIsolate } from '../../fitness/sandbox/js-isolate.js';
 
 export interface SandboxOptions {
@@ -8,8 +8,13 @@ export interface SandboxOptions {
    * Source of a function expression `function (entry) { ... }` run in the program's context after
    * it has loaded; `entry` is the program's function of that name, or undefined when it defines
    * none. Its return value must survive JSON (NaN and Infinity do; functions and Maps do not).
+   * Without one, the entry is called with no arguments and its own answer is the value (a program
+   * without the entry fails with `no-result`). The harness runs after the program, which may have
+   * replaced any built-in it uses: what it returns is as untrusted as the program's own answer,
+   * and the evaluator checks every field of it on the host. Prefer no harness when one call is
+   * enough.
    */
-  harness: string;
+  harness?: string;
   /** CPU limit for loading the program and running the harness, together. */
   timeoutMs: number;
   /** Seeds the context's Math.random, so a program that uses it is still deterministic. */
@@ -17,7 +22,7 @@ export interface SandboxOptions {
 }
 
 export interface SandboxResult {
-  /** What the harness returned, copied out of the isolate. */
+  /** What the harness (or the entry) returned, as plain data parsed on the host: check every field. */
   value: unknown;
   /** Lines the program printed with console.log and friends (first 20, each cut to 200 characters). */
   console: string[];
@@ -40,7 +45,7 @@ export async function runProgram(code: string, options: SandboxOptions): Promise
     code,
     filename: 'program.js',
     entry: options.entry,
-    harness: options.harness,
+    ...(options.harness === undefined ? {} : { harness: options.harness }),
     cpuTimeMs: options.timeoutMs,
     seed: options.seed,
   });

@@ -10,22 +10,23 @@ export const NON_JSON_TAG = '\u0000ouroboros:value';
 /** Longest error description the runner hands back, so a runaway message cannot flood a prompt. */
 export const MAX_DESCRIPTION = 1000;
 
+/** Kinds of record the runner hands back; the host accepts no other. */
+export const RECORD_KINDS = ['ok', 'threw', 'no-entry', 'no-result', 'too-large'] as const;
+export type RecordKind = (typeof RECORD_KINDS)[number];
+
 /**
- * What the runner hands back, as one plain object of strings copied out of the isolate:
- * - `ok`: `json` holds `[result]` as JSON text (non-JSON values tagged, see NON_JSON_TAG);
+ * What the runner hands back is one primitive string, the JSON text of
+ * `[kind, text, json, console, cut]`, built by concatenating strings (never an object the
+ * candidate's prototypes could reach, never awaited or spread), which the host parses and checks
+ * field by field (js-isolate-record.ts):
+ * - `ok`: `json` holds the result as JSON text (non-JSON values tagged, see NON_JSON_TAG);
  * - `threw`: `text` describes what the candidate (or the harness) threw;
  * - `no-entry`: there is no harness and the candidate defines no function of the entry's name;
  * - `no-result`: the result cannot be copied out, `text` says why;
  * - `too-large`: the result's JSON passed `maxResultBytes` characters, `text` is a lower bound.
  * `console` is the captured output (at most `maxConsole` characters), `cut` whether more was printed.
  */
-export interface RunnerRecord {
-  kind: 'ok' | 'threw' | 'no-entry' | 'no-result' | 'too-large';
-  text: string;
-  json: string;
-  console: string;
-  cut: boolean;
-}
+export type RunnerRecord = [kind: RecordKind, text: string, json: string, console: string, cut: boolean];
 
 /**
  * A script, compiled once per isolate and run first in every fresh context, whose value is the
@@ -43,10 +44,23 @@ export interface RunnerRecord {
  * - Math.random is mulberry32 (the generator the examples have always used), seeded by the runner;
  * - console.log and friends append to a buffer, JSON for non-strings as Node would show them.
  * The runner, `run(load, harness, args, maxResult, seed, maxConsole, filename, grantNames,
- * ...grants)`, is an async function the host calls once per context: it seeds Math.random,
- * installs the grants, loads the candidate, calls the entry (or the harness), awaits the result and
- * encodes it, all inside the isolate and under the limits, so no candidate-made object (an error
- * with a throwing getter, a result with a toJSON) is ever touched on the host.
+ * ...grants)`, is a function the host calls once per context: it seeds Math.random, installs the
+ * grants, copies the arguments, loads the candidate, calls the entry (or the harness), waits for
+ * a promise result and encodes it, all inside the isolate and under the limits, so no
+ * candidate-made object (an error with a throwing getter, a result with a toJSON) is ever touched
+ * on the host. It returns the record (see RunnerRecord) as a string, or a promise of it made by
+ * the captured Promise constructor and resolved with that string.
+ *
+ * The invariant: once the candidate's code has run, the runner reads nothing through a property
+ * lookup the candidate could have redirected. It calls only functions captured here (through the
+ * captured Reflect.apply), reads its own arguments into arrays before the candidate loads (an
+ * index setter on Array.prototype cannot see or change them), builds the record from strings by
+ * concatenation and JSON.stringify of strings (which consults no toJSON), and waits for a promise
+ * result through the captured Promise.prototype.then, never with `await` (which would read `then`
+ * or `constructor` through the result's prototypes). A result that is not a promise is never
+ * treated as one: a `then` the candidate put on Object.prototype does not make a harness's object
+ * a thenable. What the candidate can still shape is its own result, and, after it has run, what a
+ * harness computes with the built-ins: the host must check both as untrusted data.
  */
 export const PRELUDE = String.raw`(function () {
 'use strict';
@@ -66,6 +80,9 @@ const indexOf = String.prototype.indexOf;
 const sliceText = String.prototype.slice;
 const charCodeAt = String.prototype.charCodeAt;
 const split = String.prototype.split;
+const PromiseOf = Promise;
+const PromiseProto = Promise.prototype;
+const promiseThen = Promise.prototype.then;
 const CodeGenerationError = EvalError;
 const TAG = ${JSON.stringify(NON_JSON_TAG)};
 const MAX_DESCRIPTION = ${MAX_DESCRIPTION};
@@ -104,6 +121,8 @@ const print = function () {
   if (printed.length > maxConsole) { cut = true; return; }
   let line = '';
   for (let i = 0; i < arguments.length; i++) line += (i === 0 ? '' : ' ') + show(arguments[i]);
+  // One huge line is cut here, so the buffer never holds much more than the cap.
+  if (line.length > maxConsole) { line = apply(sliceText, line, [0, maxConsole + 1]); cut = true; }
   printed += line + '\n';
 };
 G.console = { log: print, info: print, warn: print, error: print, debug: print, trace: print, dir: print, table: print };
@@ -126,6 +145,7 @@ const lineIn = (stack) => {
     from = at + 1;
   }
 };
+// Always a string: every value read from the thrown object is read once and turned into text here.
 const describe = (e) => {
   try {
     if (typeof e === 'function') return 'threw a function, not an Error';
@@ -140,17 +160,20 @@ const describe = (e) => {
       return 'threw ' + (typeof json === 'string' ? clip(json) : 'an object') + ', not an Error';
     }
     const head = toText(name || 'Error');
-    return clip(message === undefined || message === '' ? head : head + ': ' + toText(message)) + lineIn(e.stack);
+    const text = clip(message === undefined || message === '' ? head : head + ': ' + toText(message)) + lineIn(e.stack);
+    return typeof text === 'string' ? text : 'threw a value that cannot be described';
   } catch (_) {
     return 'threw a value that cannot be described';
   }
 };
 
-const done = (kind, text, json) => ({
-  kind: kind, text: text, json: json,
-  console: printed.length > maxConsole ? apply(sliceText, printed, [0, maxConsole]) : printed,
-  cut: cut || printed.length > maxConsole,
-});
+// The record as JSON text: stringify of a string primitive looks up no toJSON, and + on strings calls nothing.
+const record = (kind, text, json) => {
+  const kept = printed.length > maxConsole ? apply(sliceText, printed, [0, maxConsole]) : printed;
+  return '[' + stringify(kind) + ',' + stringify(text) + ',' + stringify(json) + ',' + stringify(kept) + ',' +
+    (cut || printed.length > maxConsole ? 'true' : 'false') + ']';
+};
+const threw = (e) => record('threw', describe(e), '');
 
 const STOP = {};
 const MapProto = Map.prototype, SetProto = Set.prototype, BufferProto = ArrayBuffer.prototype;
@@ -158,16 +181,20 @@ const SharedProto = SharedArrayBuffer.prototype, DataViewProto = DataView.protot
 const kindOf = (v) => typeof v === 'bigint' ? 'a bigint' : typeof v === 'symbol' ? 'a symbol' : 'a function';
 // JSON with a running lower bound on its length, so a huge result stops early instead of filling
 // the heap; what JSON would silently lose either travels tagged or is refused, naming its key.
+// The candidate's result is read here once (its getters, toJSON and proxy traps run once, inside
+// the limits); the host parses the text and never sees the object.
 const encode = (value, maxResult) => {
-  const wrapper = [value];
   let size = 0;
   let refused = '';
-  const refuse = (holder, key, what) => {
-    refused = what + (holder === wrapper ? '' : ' at key ' + stringify(key));
+  let top = true;
+  const refuse = (atTop, key, what) => {
+    refused = what + (atTop ? '' : ' at key ' + stringify(toText(key)));
     throw STOP;
   };
   const replacer = function (key, v) {
-    const inArray = isArray(this);
+    const atTop = top;
+    top = false;
+    const inArray = !atTop && isArray(this);
     if (!inArray) size += key.length + 3;
     switch (typeof v) {
       case 'string': size += v.length + 2; break;
@@ -175,15 +202,15 @@ const encode = (value, maxResult) => {
         if (!isFiniteNumber(v)) return { [TAG]: v !== v ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity' };
         size += 1;
         break;
-      case 'undefined': return inArray ? { [TAG]: 'undefined' } : undefined;
-      case 'function': case 'symbol': case 'bigint': return refuse(this, key, kindOf(v));
+      case 'undefined': return inArray || atTop ? { [TAG]: 'undefined' } : undefined;
+      case 'function': case 'symbol': case 'bigint': return refuse(atTop, key, kindOf(v));
       case 'object': {
         if (v === null) break;
         const proto = getPrototypeOf(v);
-        if (proto === DataViewProto) return refuse(this, key, 'a DataView');
+        if (proto === DataViewProto) return refuse(atTop, key, 'a DataView');
         if (isView(v)) return arrayFrom(v);
         if (proto === MapProto || proto === SetProto || proto === BufferProto || proto === SharedProto) {
-          return refuse(this, key, 'a Map, Set or ArrayBuffer (return plain arrays and objects)');
+          return refuse(atTop, key, 'a Map, Set or ArrayBuffer (return plain arrays and objects)');
         }
         size += 2;
         break;
@@ -194,36 +221,57 @@ const encode = (value, maxResult) => {
   };
   let json;
   try {
-    json = stringify(wrapper, replacer);
+    json = stringify(value, replacer);
   } catch (e) {
-    if (e !== STOP) return done('no-result', describe(e), '');
-    return refused !== '' ? done('no-result', refused, '') : done('too-large', toText(size), '');
+    if (e !== STOP) return record('no-result', describe(e), '');
+    return refused !== '' ? record('no-result', refused, '') : record('too-large', toText(size), '');
   }
-  return json.length > maxResult ? done('too-large', toText(json.length), '') : done('ok', '', json);
+  if (typeof json !== 'string') return record('no-result', 'the result has no JSON form', '');
+  return json.length > maxResult ? record('too-large', toText(json.length), '') : record('ok', '', json);
 };
 
-return async function run(load, harness, args, maxResult, seed, consoleCap, file, grantNames, ...grants) {
+// Whether v is a promise of this context (or of a subclass): only those are waited for.
+const isPromise = (v) => {
+  if (v === null || typeof v !== 'object') return false;
+  for (let p = getPrototypeOf(v); p !== null; p = getPrototypeOf(p)) if (p === PromiseProto) return true;
+  return false;
+};
+
+return function run(load, harness, args, maxResult, seed, consoleCap, file, grantNames, ...grants) {
   state = seed >>> 0;
   maxConsole = consoleCap;
   filename = file;
   const names = grantNames === '' ? [] : apply(split, grantNames, [',']);
   for (let i = 0; i < names.length; i++) G[names[i]] = grants[i];
+  // Copied before the candidate's code runs (see the invariant above).
+  const count = args.length;
+  const plain = [];
+  const list = [undefined];
+  for (let i = 0; i < count; i++) {
+    plain[i] = args[i];
+    list[i + 1] = args[i];
+  }
   let out;
   try {
     const entry = load();
     if (harness === undefined) {
-      if (typeof entry !== 'function') return done('no-entry', '', '');
-      out = apply(entry, undefined, args);
+      if (typeof entry !== 'function') return record('no-entry', '', '');
+      out = apply(entry, undefined, plain);
     } else {
-      const list = [entry];
-      for (let i = 0; i < args.length; i++) list[i + 1] = args[i];
+      list[0] = entry;
       out = apply(harness, undefined, list);
     }
-    out = await out;
+    if (!isPromise(out)) return encode(out, maxResult);
   } catch (e) {
-    return done('threw', describe(e), '');
+    return threw(e);
   }
-  return encode(out, maxResult);
+  return new PromiseOf((resolve) => {
+    try {
+      apply(promiseThen, out, [(v) => { resolve(encode(v, maxResult)); }, (e) => { resolve(threw(e)); }]);
+    } catch (e) {
+      resolve(threw(e));
+    }
+  });
 };
 })()`;
 
