@@ -4,7 +4,8 @@ import { writeSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { SandboxError } from './sandbox-error.js';
 import { runInHostProcess } from './js-isolate-host.js';
-import { IDENTIFIER, NON_JSON_TAG, PRELUDE, RESERVED, wrapCandidate, type RunnerRecord } from './js-isolate-prelude.js';
+import { IDENTIFIER, MAX_DESCRIPTION, PRELUDE, RESERVED, wrapCandidate } from './js-isolate-prelude.js';
+import { clipChars, decodeRecord } from './js-isolate-record.js';
 import { describeCompileError, limitsOf, type Limits } from './js-isolate-limits.js';
 
 /**
@@ -254,7 +255,8 @@ async function runInThread(options: IsolateOptions, limits: Limits): Promise<Iso
   });
   let context: ivm.Context | undefined;
   const references: Array<{ release(): void }> = [];
-  let record: RunnerRecord;
+  // The runner's record: a string of JSON text, or anything else when something went wrong (see decodeRecord).
+  let record: unknown;
   let cpuMs = Number.NaN;
   try {
     context = await isolate.createContext();
@@ -279,7 +281,7 @@ async function runInThread(options: IsolateOptions, limits: Limits): Promise<Iso
     const names = grants.map(([name]) => name).join(',');
     record = await runner.apply(undefined, [
       loader.derefInto(), harness?.derefInto(), args.copyInto(), limits.maxResultBytes, limits.seed, limits.maxConsoleBytes, filename, names, ...callbacks,
-    ], { result: { promise: true, copy: true } }) as RunnerRecord;
+    ], { result: { promise: true, copy: true } }) as unknown;
     cpuMs = watchdog.cpuMs();
   } catch (error) {
     throw stopped(error, killed, isolate, limits);
@@ -290,7 +292,7 @@ async function runInThread(options: IsolateOptions, limits: Limits): Promise<Iso
     context?.release();
     giveBack(lease);
   }
-  return outcome(record, options.entry, limits, cpuMs, performance.now() - started);
+  return decodeRecord(record, options.entry, limits, cpuMs, performance.now() - started);
 }
 
 /** Why the run ended without a record: a limit, the heap, or (never expected) isolated-vm itself. */
@@ -308,53 +310,6 @@ function stopped(error: unknown, killed: 'cpu' | 'wall' | undefined, isolate: iv
   if (isolate.isDisposed && /memory limit/.test(message)) {
     return new SandboxError('out-of-memory', `${filename} ran out of memory: it reached the isolate's ${limits.memoryMb} MB heap limit`);
   }
-  return new SandboxError('crashed', `the isolate running ${filename} failed: ${message}`);
-}
-
-/** The record turned into the result, or into the SandboxError it stands for; every field is checked, since it comes from the isolate. */
-function outcome(record: RunnerRecord, entry: string, limits: Limits, cpuMs: number, wallMs: number): IsolateResult {
-  const { filename } = limits;
-  const text = typeof record?.text === 'string' ? record.text : '';
-  const printed = clipBytes(typeof record?.console === 'string' ? record.console : '', limits.maxConsoleBytes);
-  const console = printed.cut || record?.cut === true ? `${printed.text}[console output cut at ${limits.maxConsoleBytes} bytes]\n` : printed.text;
-  switch (record?.kind) {
-    case 'ok': break;
-    case 'threw': throw new SandboxError('threw', `${filename} failed: ${text}`, console);
-    case 'no-entry': throw new SandboxError('no-result', `${filename} defines no function ${entry}()`, console);
-    case 'no-result': throw new SandboxError('no-result', `${filename}: the result cannot be copied out of the isolate: ${text}`, console);
-    case 'too-large': throw tooLarge(filename, limits.maxResultBytes, Number(text), console);
-    default: throw new SandboxError('crashed', `the isolate running ${filename} returned no record`, console);
-  }
-  const json = typeof record.json === 'string' ? record.json : '';
-  const bytes = Buffer.byteLength(json, 'utf8');
-  if (bytes > limits.maxResultBytes) throw tooLarge(filename, limits.maxResultBytes, bytes, console);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(json, revive);
-  } catch {
-    throw new SandboxError('crashed', `the isolate running ${filename} returned a result that is not JSON`, console);
-  }
-  return { value: Array.isArray(parsed) ? parsed[0] : undefined, console, cpuMs, wallMs };
-}
-
-function tooLarge(filename: string, max: number, atLeast: number, console: string): SandboxError {
-  return new SandboxError('output-too-large', `${filename} returned a result of at least ${atLeast} bytes of JSON, over the ${max}-byte limit`, console);
-}
-
-const NON_JSON: Record<string, unknown> = { NaN: Number.NaN, Infinity: Number.POSITIVE_INFINITY, '-Infinity': Number.NEGATIVE_INFINITY, undefined };
-
-/** JSON.parse reviver undoing the runner's tags (see NON_JSON_TAG). */
-function revive(_key: string, value: unknown): unknown {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-  const keys = Object.keys(value);
-  if (keys.length !== 1 || keys[0] !== NON_JSON_TAG) return value;
-  const tag = (value as Record<string, unknown>)[NON_JSON_TAG];
-  return typeof tag === 'string' && Object.hasOwn(NON_JSON, tag) ? NON_JSON[tag] : value;
-}
-
-/** `text` cut to at most `max` UTF-8 bytes, at a character boundary. */
-function clipBytes(text: string, max: number): { text: string; cut: boolean } {
-  if (Buffer.byteLength(text, 'utf8') <= max) return { text, cut: false };
-  const bytes = Buffer.from(text, 'utf8').subarray(0, max);
-  return { text: new TextDecoder('utf-8', { fatal: false }).decode(bytes).replace(/\uFFFD$/, ''), cut: true };
+  // Cut: the text of a rejection may come from inside the isolate.
+  return new SandboxError('crashed', `the isolate running ${filename} failed: ${clipChars(message, MAX_DESCRIPTION)}`);
 }
