@@ -114,5 +114,6 @@ export function finish(original: VariantFiles, files: VariantFiles, errors: stri
 /** Quotes a line of an answer in an error, shortened so that the message stays readable. */
 export function quote(line: string): string {
   const t = line.trim();
-  return `\`${t.length > 80 ? `${t.slice(0, 77)}...` : t}\``;
+  const shown = t.length > 80 ? `${t.slice(0, 77)}...` : t;
+  return shown.includes('`') ? `\`\` ${shown} \`\`` : `\`${shown}\``; // Markdown's way to quote backticks
 }
