@@ -54,8 +54,9 @@ const fmt = (n: number): string => (Math.abs(n) >= 1e-4 || n === 0 ? n.toFixed(6
 /** Every constraint the circles break, in order: radius, then walls, then overlapping pairs. */
 export function violations(circles: readonly Circle[]): string[] {
   const found: string[] = [];
+  // NaN compares false with everything, so it would pass every check below: refuse it first.
+  const finite = circles.map((c) => Number.isFinite(c.x) && Number.isFinite(c.y) && Number.isFinite(c.r));
   circles.forEach((c, i) => {
-    // NaN compares false with everything, so it would pass every check below: refuse it first.
     const bad = (['x', 'y', 'r'] as const).find((k) => !Number.isFinite(c[k]));
     if (bad !== undefined) {
       found.push(`circle ${i} has ${bad} = ${c[bad]}, must be a finite number`);
@@ -74,6 +75,7 @@ export function violations(circles: readonly Circle[]): string[] {
   });
   for (let i = 0; i < circles.length; i++) {
     for (let j = i + 1; j < circles.length; j++) {
+      if (!finite[i] || !finite[j]) continue;
       const a = circles[i]!;
       const b = circles[j]!;
       const d = Math.hypot(a.x - b.x, a.y - b.y);

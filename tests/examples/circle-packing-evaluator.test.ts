@@ -87,6 +87,7 @@ const rejected: Array<[string, string, RegExp]> = [
   ['a coordinate is infinite', packing('{ x: i === 0 ? 1 / 0 : 0.5, y: 0.5, r: 0.01 }'), /^circle 0: x is Infinity, expected a finite number$/],
   ['a field is missing', packing('{ x: 0.5, y: 0.5 }'), /^circle 0: r is missing, expected a finite number$/],
   ['circles are arrays', packing('[0.5, 0.5, 0.01]'), /^circle 0 is an array, expected an object \{ x, y, r \}$/],
+  ['a field is a function', packing('{ x: 0.5, y: 0.5, r: () => 0.01 }'), /^program\.js: the result cannot be copied out of the isolate: a function at key "r"$/],
   ['pack() returns a number', 'function pack() { return 2.6; }', /^pack\(\) returned a number, expected an array of 26 objects \{ x, y, r \}$/],
   ['pack() returns nothing', 'function pack() {}', /^pack\(\) returned undefined, expected an array of 26/],
   ['pack() throws', 'function pack() {\n  throw new Error("no layout");\n}', /^program\.js failed: Error: no layout \(program\.js line 2\)$/],
@@ -104,10 +105,53 @@ for (const [what, code, message] of rejected) {
   });
 }
 
+/** 26 circles of radius 0.5 at NaN centres: what pack() returns in the attack of issue 11 (sum of radii 13). */
+const nanCircles = 'Array.from({ length: 26 }, () => ({ x: NaN, y: NaN, r: 0.5 }))';
+
+/**
+ * Programs that tamper with what the host might read after them, each trying to get an invalid
+ * packing scored: every one is refused or scored for what it really returned.
+ */
+const steering: Array<[string, string, RegExp]> = [
+  ['replaces Number.isFinite and returns 26 circles at NaN centres (issue 11: scored 13)',
+    `Number.isFinite = () => true;\nfunction pack() { return ${nanCircles}; }`, /^circle 0: x is NaN, expected a finite number$/],
+  ['replaces Number.isFinite, Array.isArray and Array.prototype.map, and returns infinite radii',
+    `Number.isFinite = () => true; Array.isArray = () => true; Array.prototype.map = function () { return this; };\nfunction pack() { return Array.from({ length: 26 }, (_, i) => ({ x: 0.5, y: 0.5, r: i === 4 ? Infinity : 0.01 })); }`,
+    /^circle 4: r is Infinity, expected a finite number$/],
+  ['puts a then on Object.prototype that answers with 26 large circles',
+    `Object.prototype.then = function (resolve) { delete Object.prototype.then; resolve(${nanCircles}); };\nfunction pack() { return 'nothing'; }`,
+    /^pack\(\) returned a string, expected an array of 26 objects/],
+  ['puts a toJSON on Object.prototype that turns every circle into a NaN one',
+    `Object.prototype.toJSON = function () { return Array.isArray(this) ? this : { x: NaN, y: NaN, r: 0.5 }; };\nfunction pack() { return Array.from({ length: 26 }, (_, i) => ({ x: 0.02 + 0.037 * i, y: 0.5, r: 0.01 })); }`,
+    /^circle 0: x is NaN, expected a finite number$/],
+  ['returns radii whose getter is finite when checked and large when scored',
+    `function pack() { return Array.from({ length: 26 }, (_, i) => { let reads = 0; return { x: 0.02 + 0.037 * i, y: 0.5, get r() { return reads++ === 0 ? 0.01 : 0.5; } }; }); }`,
+    /^sum of radii 0\.260000 /],
+  ['returns a proxy that claims 26 circles and answers NaN to every read',
+    `function pack() { return new Proxy([], { get: (t, k) => (k === 'length' ? 26 : typeof k === 'string' && /^\\d+$/.test(k) ? { x: NaN, y: NaN, r: 0.5 } : t[k]) }); }`,
+    /^(circle 0: x is NaN, expected a finite number|pack\(\) returned 0 circles, expected 26)$/],
+  ['returns a huge message where a number belongs',
+    `function pack() { return Array.from({ length: 26 }, (_, i) => ({ x: i === 0 ? 'x'.repeat(5e5) : 0.5, y: 0.5, r: 0.01 })); }`,
+    /^circle 0: x is a string, expected a finite number$/],
+];
+
+for (const [what, code, expected] of steering) {
+  test(`a program that ${what} cannot steer its score`, async (t) => {
+    const outcome = await run(code).then((r) => r.artifacts?.summary ?? '', (e: Error) => e.message);
+    t.regex(outcome, expected);
+  });
+}
+
+test('violations() refuses NaN and infinite values, which compare false with every bound', (t) => {
+  const nan = Array.from({ length: 26 }, () => ({ x: Number.NaN, y: Number.NaN, r: 0.5 }));
+  t.is(violations(nan)[0], 'circle 0 has x = NaN, must be a finite number');
+  t.throws(() => checkPacking(nan), { message: /^invalid packing: circle 0 has x = NaN, must be a finite number \(and 25 more violations\)$/ });
+  t.deepEqual(violations([{ x: 0.5, y: 0.5, r: Number.POSITIVE_INFINITY }]), ['circle 0 has r = Infinity, must be a finite number']);
+});
+
 test('evaluate() stops a program that never ends at the time limit and says so', async (t) => {
-  const started = Date.now();
+  // The message proves the CPU limit stopped it; wall time is not asserted (a loaded machine stretches it).
   await t.throwsAsync(run('function pack() { for (;;) {} }'), { message: `program.js ran past the ${TIME_LIMIT_MS} ms CPU time limit (an endless loop, or far too much work)` });
-  t.true(Date.now() - started < TIME_LIMIT_MS + 1500);
 });
 
 test('the time limit also covers promise callbacks the program leaves behind', async (t) => {
