@@ -29,7 +29,7 @@ function unwrap(text: string): { inner: string; comment: boolean } {
   const open = COMMENT_OPEN.exec(inner);
   const comment = open !== null;
   if (open !== null) inner = inner.slice(open[0].length).replace(COMMENT_CLOSE, '');
-  inner = inner.trim().replace(/^[([{]\s*(.*?)\s*[)\]}]$/, '$1').replace(/(?<!\.)[.:;]$/, '').trim();
+  inner = inner.trim().replace(/^[([{]\s*(.*?)\s*[)\]}]$/, '$1').replace(/(?<![.\s])[.:;]$/, '').trim();
   return { inner, comment };
 }
 

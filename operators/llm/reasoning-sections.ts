@@ -86,6 +86,7 @@ export function splitReasoning(text: string): ReasoningSplit {
         }
         reasoning.push(rest.slice(from, from + close.index));
         pos = from + close.index + close[0].length;
+        pos += /^[ \t]*(?:\r?\n)?/.exec(rest.slice(pos))![0].length; // the closing tag's own line end
         continue;
       }
       if (SEARCH_LINE.test(bare)) state = 'block';

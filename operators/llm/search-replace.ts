@@ -53,7 +53,7 @@ function choose(path: string, texts: string[], block: DiffBlock): { reading: Rea
       const span = reading.search.length === 1 ? quote(reading.search[0]!) : `${quote(reading.search[0]!)} to ${quote(reading.search.at(-1)!)}`;
       return `with the one at line ${reading.divider + 1}, SEARCH is ${span}, found at ${lineRange(at + 1, at + reading.search.length)} of ${path}`;
     });
-    return { error: `the block has ${block.dividers.length} lines of only '=' (its lines ${dividerLines}) and more than one could be the divider: ${shown.join('; ')}. Nothing was guessed; quote a SEARCH part that only one reading finds, e.g. one without a line of only '='` };
+    return { error: `the block has ${block.dividers.length} lines of only '=' (its lines ${dividerLines}) and more than one could be the divider: ${shown.join('; ')}. Nothing was guessed; quote a SEARCH part that only one reading finds: one with no line of only '=', or whose only such line is its first` };
   }
   const { reading, where } = located.find((l) => l.where.kind === 'many') ?? located[0]!;
   const note = block.dividers.length > 1 ? ` (the block has ${block.dividers.length} lines of only '=', its lines ${dividerLines}; this reads the one at line ${reading.divider + 1} as the divider, and no reading's SEARCH part is found exactly once)` : '';

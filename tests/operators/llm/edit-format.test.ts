@@ -296,6 +296,144 @@ for (const [what, answer, errors] of rewriteErrors) {
   });
 }
 
+const heading = 'Intro\n\nFormat\n======\n\nAnswer: <number>\n';
+
+test('a block whose SEARCH holds a line of only "=" is rejected naming both readings when both are found', (t) => {
+  const answer = '<<<<<<< SEARCH p.md\nFormat\n======\n\nAnswer: <number>\n=======\nFormat\n======\n\nAnswer: <number>, digits only\n>>>>>>> REPLACE\n';
+  t.deepEqual(errorsOf(applyDiff({ 'p.md': heading }, answer)), [
+    "block 1 (p.md): the block has 3 lines of only '=' (its lines 2, 5 and 7) and more than one could be the divider: "
+    + 'with the one at line 2, SEARCH is `Format`, found at line 3 of p.md; with the one at line 5, SEARCH is `Format` to `Answer: <number>`, found at lines 3-6 of p.md. '
+    + "Nothing was guessed; quote a SEARCH part that only one reading finds: one with no line of only '=', or whose only such line is its first",
+  ]);
+  const conflict = 'a\n<<<<<<< HEAD\nx = 1\n=======\nx = 2\n>>>>>>> feature\nb\n';
+  const whole = '<<<<<<< SEARCH c.py\n<<<<<<< HEAD\nx = 1\n=======\nx = 2\n>>>>>>> feature\n=======\nx = 2\n>>>>>>> REPLACE\n';
+  t.regex(errorsOf(applyDiff({ 'c.py': conflict }, whole))[0]!, /^block 1 \(c\.py\): the block has 2 lines of only '=' \(its lines 3 and 6\) and more than one could be the divider: with the one at line 3, SEARCH is `<<<<<<< HEAD` to `x = 1`, found at lines 2-3 of c\.py; with the one at line 6, SEARCH is `<<<<<<< HEAD` to `>>>>>>> feature`, found at lines 2-6/, 'git conflict markers in the file');
+  const twoBlocks = '<<<<<<< SEARCH c.py\n<<<<<<< HEAD\nx = 1\n=======\n>>>>>>> REPLACE\n<<<<<<< SEARCH c.py\n=======\nx = 2\n>>>>>>> feature\n=======\nx = 2\n>>>>>>> REPLACE\n';
+  t.is(applied(t, applyDiff({ 'c.py': conflict }, twoBlocks))['c.py'], 'a\nx = 2\nb\n', 'the way out the error names: no such line, or only as the first');
+});
+
+test('a block with several lines of only "=" applies when exactly one reading finds its SEARCH part', (t) => {
+  const newHeading = '<<<<<<< SEARCH p.md\nIntro\n=======\nIntro\n\nScope\n=====\nOne problem at a time.\n>>>>>>> REPLACE\n';
+  t.is(applied(t, applyDiff({ 'p.md': heading }, newHeading))['p.md'], 'Intro\n\nScope\n=====\nOne problem at a time.\n\nFormat\n======\n\nAnswer: <number>\n');
+  const fromUnderline = '<<<<<<< SEARCH p.md\n======\n\nAnswer: <number>\n=======\n======\n\nAnswer: <digits>\n>>>>>>> REPLACE\n';
+  t.is(applied(t, applyDiff({ 'p.md': heading }, fromUnderline))['p.md'], heading.replace('<number>', '<digits>'), 'an empty SEARCH is no reading');
+});
+
+test('a block with several lines of only "=" and no reading found says so beside the usual not-found error', (t) => {
+  const [error] = errorsOf(applyDiff({ 'p.md': heading }, '<<<<<<< SEARCH p.md\nOutro\n======\n=======\nEnd\n======\n>>>>>>> REPLACE\n'));
+  t.true(error!.startsWith('block 1 (p.md): the SEARCH text was not found (its first line: `Outro`)'), error);
+  t.true(error!.endsWith("(the block has 3 lines of only '=', its lines 2, 3 and 5; this reads the one at line 2 as the divider, and no reading's SEARCH part is found exactly once)"), error);
+});
+
+test('a block repeated exactly is applied once, even when its REPLACE still contains its SEARCH', (t) => {
+  const insert = block('  let total = 0;', '  let total = 0;\n  let count = 0;');
+  const result = applyDiff({ 'program.js': program }, `${insert}\nTo summarise:\n${insert}`);
+  t.like(result, { ok: true, blocks: 2 });
+  t.is(applied(t, result)['program.js'], program.replace('  let total = 0;\n', '  let total = 0;\n  let count = 0;\n'));
+});
+
+test('beside a real problem, an exact duplicate is named as a duplicate, and a repeated SEARCH with another REPLACE as a repeat', (t) => {
+  const first = block('    const k = 3;', '    const k = 4;');
+  const errors = errorsOf(applyDiff({ 'program.js': program }, first + first + block('nothing like this', 'x')));
+  t.is(errors.length, 2);
+  t.is(errors[0], 'block 2 (program.js): a duplicate of block 1 (the same lines again); it counts once, so send it once');
+  t.true(errors[1]!.startsWith('block 3 (program.js): the SEARCH text was not found (its first line: `nothing like this`)'), errors[1]);
+  t.deepEqual(errorsOf(applyDiff({ 'program.js': program }, first + block('    const k = 3;', '    const k = 5;'))), [
+    'block 2 (program.js): its SEARCH part repeats that of block 1, which already replaced those lines; merge the two into one block, or quote the lines as block 1 left them',
+  ]);
+});
+
+test('a REPLACE part that elides code is rejected, and one keeping a marker its SEARCH has is not', (t) => {
+  const lazy = block('  for (const item of items) {\n    const k = 3;\n    total += item * k;\n  }', '  for (const item of items) {\n    // ... existing code ...\n  }');
+  t.deepEqual(errorsOf(applyDiff({ 'program.js': program }, lazy)), [
+    'block 1 (program.js): the REPLACE part elides code (`// ... existing code ...`): the REPLACE lines replace the SEARCH lines exactly, so write out every line to keep, or quote fewer lines',
+  ]);
+  const withMarker = { 'a.py': 'def f():\n    ...\n' };
+  t.is(applied(t, applyDiff(withMarker, block('def f():\n    ...', 'def f() -> int:\n    ...', 'a.py')))['a.py'], 'def f() -> int:\n    ...\n');
+  const [error] = errorsOf(applyDiff({ 'program.js': program }, block('  let total = 0;\n  // ...\n  return total;', '  return 0;')));
+  t.true(error!.includes("its line `// ...` stands for lines left out, but SEARCH must quote every line exactly"), error);
+});
+
+test('a fence inside the SEARCH and REPLACE parts is unwrapped; a REPLACE alone in a fence is rejected in code, kept in Markdown', (t) => {
+  const wrapped = '<<<<<<< SEARCH program.js\n```js\n    const k = 3;\n```\n=======\n```js\n    const k = 4;\n```\n>>>>>>> REPLACE\n';
+  t.is(applied(t, applyDiff({ 'program.js': program }, wrapped))['program.js'], program.replace('k = 3', 'k = 4'));
+  const replaceOnly = block('    const k = 3;', '```js\n    const k = 4;\n```');
+  t.deepEqual(errorsOf(applyDiff({ 'program.js': program }, replaceOnly)), [
+    'block 1 (program.js): the REPLACE part is wrapped in a Markdown fence (`` ```js ``), which would become lines of program.js; write the lines without the fence',
+  ]);
+  t.is(applied(t, applyDiff({ 'doc.md': 'Example:\nTBD\n' }, block('TBD', '```js\nf(1)\n```', 'doc.md')))['doc.md'], 'Example:\n```js\nf(1)\n```\n');
+});
+
+test('a path on the line before the fence (Aider style) names the file of a block without one', (t) => {
+  const files = { 'program.js': program, 'notes.txt': 'k = 3\n' };
+  const answer = 'notes.txt\n```text\n<<<<<<< SEARCH\nk = 3\n=======\nk = 4\n>>>>>>> REPLACE\n```\n\n**program.js**\n\n```js\n<<<<<<< SEARCH\n    const k = 3;\n=======\n    const k = 4;\n>>>>>>> REPLACE\n```\n';
+  t.deepEqual(applied(t, applyDiff(files, answer)), { 'program.js': program.replace('k = 3', 'k = 4'), 'notes.txt': 'k = 4\n' });
+  t.deepEqual(errorsOf(applyDiff(files, 'Change this:\n<<<<<<< SEARCH\nk = 3\n=======\nk = 4\n>>>>>>> REPLACE\n')), [
+    'block 1: no file named after SEARCH, and 2 files are editable (notes.txt, program.js); write <<<<<<< SEARCH followed by the path',
+  ]);
+});
+
+test('blocks drafted inside a reasoning section are never applied, by applyDiff() and parseRewrite() alike', (t) => {
+  const draft = block('    const k = 3;', '    const k = 9;');
+  const diff = applyDiff({ 'program.js': program }, `<think>\n${draft}</think>\n${block('    const k = 3;', '    const k = 4;')}`);
+  t.is(applied(t, diff)['program.js'], program.replace('k = 3', 'k = 4'));
+  t.deepEqual(errorsOf(applyDiff({ 'program.js': program }, `<think>\n${draft}</think>\nDone above.`)), [
+    'no SEARCH/REPLACE block found outside the reasoning section; the 1 block(s) drafted inside it are not applied; write the final blocks after the reasoning',
+  ]);
+  t.deepEqual(errorsOf(parseRewrite({ 'a.txt': 'a\n' }, '<thinking>\n<file path="a.txt">\nb\n</file>\n')), [
+    'no <file path=...> block found; write each file as <file path="name">, its entire new content, </file> (the reasoning section opened by <thinking> is never closed, so everything after it is reasoning, including the 1 file(s) drafted in it, which are not applied)',
+  ]);
+  t.deepEqual(applied(t, parseRewrite({ 'a.txt': 'a\n' }, '<think>\n<file path="a.txt">\nb\n</file>\n</think>\n<file path="a.txt">\nc\n</file>\n')), { 'a.txt': 'c\n' });
+});
+
+test('an answer cut off at the token limit is never applied, and the cut-off comes first among its errors', (t) => {
+  const good = block('    const k = 3;', '    const k = 4;');
+  const cut = 'the answer was cut off at the token limit (finish_reason "length"), so its edits may be incomplete and none is applied; answer more briefly';
+  t.deepEqual(errorsOf(applyDiff({ 'program.js': program }, good, { cutOff: true })), [cut]);
+  t.deepEqual(errorsOf(parseRewrite({ 'a.txt': 'a\n' }, '<file path="a.txt">\nb\n</file>\nThis changes', { cutOff: true })), [cut]);
+  t.deepEqual(errorsOf(applyDiff({ 'program.js': program }, '<<<<<<< SEARCH program.js\n    const k = 3;\n===', { cutOff: true })), [
+    cut, "block 1 (program.js): missing the '=======' line between SEARCH and REPLACE",
+  ]);
+  t.true(applyDiff({ 'program.js': program }, good, { cutOff: false }).ok);
+});
+
+test('an answer in unified-diff form is told that this form is not accepted', (t) => {
+  t.deepEqual(errorsOf(applyDiff({ 'program.js': program }, '--- a/program.js\n+++ b/program.js\n@@ -4,1 +4,1 @@\n-    const k = 3;\n+    const k = 4;\n')), [
+    'no SEARCH/REPLACE block found; write each edit as <<<<<<< SEARCH path, the old lines, =======, the new lines, >>>>>>> REPLACE (the answer looks like a unified diff, which is not accepted)',
+  ]);
+});
+
+const pyStub = 'class P(Protocol):\n    def f(self) -> int:\n        ...\n\n\ndef g(xs):\n    return [*xs]\n';
+
+const rewriteCases: Array<[string, VariantFiles, string, VariantFiles | string[]]> = [
+  ['a file whose content holds two fenced blocks is rejected: which one is the file is a guess',
+    { 'a.py': 'x = 1\n' }, '<file path="a.py">\n```python\nx = 2\n```\nand also:\n```python\ny = 3\n```\n</file>',
+    ['block 1 (a.py): the content holds more than one fenced block (after the fence closed at its line 3 comes `and also:`), so which is the file is unclear; give the file\'s entire content in one fence, or none']],
+  ['a Markdown file wrapped in a fence keeps its own fenced blocks',
+    { 'doc.md': 'Text\n' }, '<file path="doc.md">\n```markdown\nIntro\n```python\nf()\n```\nOutro\n```\n</file>', { 'doc.md': 'Intro\n```python\nf()\n```\nOutro\n' }],
+  ['a fence that is never closed loses only its opening line',
+    { 'a.json': '{}\n' }, '<file path="a.json">\n```json\n{"k": 1}\n</file>', { 'a.json': '{"k": 1}\n' }],
+  ['a rewrite that elides code is rejected naming the line',
+    { 'a.py': pyStub }, `<file path="a.py">\n${pyStub.replace('    return [*xs]\n', '    # ... rest unchanged ...\n')}</file>`,
+    ['block 1 (a.py): the rewrite elides code (line 7: `# ... rest unchanged ...`); a rewrite replaces the whole file, so write out every line, also those that stay the same']],
+  ['Python Ellipsis bodies and spread syntax are code, not elisions',
+    { 'a.py': pyStub }, `<file path="a.py">\n${pyStub.replace('        ...\n', '        ...\n\n    def h(self) -> None:\n        ...\n')}</file>`,
+    { 'a.py': pyStub.replace('        ...\n', '        ...\n\n    def h(self) -> None:\n        ...\n') }],
+  ['a file given twice with the same content counts once',
+    { 'a.txt': 'a\n' }, '<file path="a.txt">\nb\n</file>\nAgain, in full:\n<file path="a.txt">\n```\nb\n```\n</file>', { 'a.txt': 'b\n' }],
+  ['an answer that is only a fenced block is told a fence does not name its file',
+    { 'a.txt': 'a\n' }, 'Here:\n```\nb\n```\n',
+    ['no <file path=...> block found; write each file as <file path="name">, its entire new content, </file> (the answer has 1 fenced block(s), but a fence does not say which file it is)']],
+];
+
+for (const [what, files, answer, expected] of rewriteCases) {
+  test(`parseRewrite(): ${what}`, (t) => {
+    const result = parseRewrite(files, answer);
+    if (Array.isArray(expected)) t.deepEqual(errorsOf(result), expected);
+    else t.deepEqual(applied(t, result), expected);
+  });
+}
+
 test('formatFiles() renders the chosen files in sorted order, a newline before </file> only when the content lacks one', (t) => {
   const files = { 'b.txt': 'no newline', 'a.txt': 'line\n', 'c.txt': '' };
   t.is(formatFiles(files), '<file path="a.txt">\nline\n</file>\n<file path="b.txt">\nno newline\n</file>\n<file path="c.txt">\n</file>');
@@ -309,6 +447,14 @@ test('parseRewrite() reads back exactly what formatFiles() wrote', (t) => {
   const result = parseRewrite(before, formatFiles(after));
   t.deepEqual(result, { ok: true, files: after, changed: Object.keys(after), blocks: 6 });
   t.deepEqual(errorsOf(parseRewrite(before, formatFiles(before))), ['the edit changes nothing']);
+});
+
+test('repairMessage() says when the answer was cut off, and asks for a shorter one', (t) => {
+  const cut = errorsOf(applyDiff({ 'program.js': program }, block('    const k = 3;', '    const k = 4;'), { cutOff: true }));
+  const message = repairMessage(cut);
+  t.regex(message, /^Your answer was cut off at the token limit and could not be applied, so none of it was\./);
+  t.regex(message, /Keep it short enough to end before the token limit/);
+  t.notRegex(repairMessage(['x']), /cut off|token limit/);
 });
 
 test('repairMessage() lists the errors verbatim and asks for corrected blocks only', (t) => {
