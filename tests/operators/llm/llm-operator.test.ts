@@ -273,3 +273,49 @@ test('an answer that is only SEARCH/REPLACE blocks gives a note naming model, te
   const note = children(await operator(bare).propose(ctx()))[0]!.note!;
   t.is(note, 'loop-model t=0.8, main.py');
 });
+
+const answerOf = (text: string, extra: Partial<LlmResult> = {}): LlmResult => ({
+  ok: true, text, model: 'loop-model', finishReason: 'stop', refusal: null, tokensIn: 10, tokensOut: 10, latencyMs: 1, attempts: 1, ...extra,
+} as LlmResult);
+
+test('the note quotes the summary after a reasoning section, never a line of the reasoning', async (t) => {
+  const service = new FakeService([`<think>\nHmm, maybe x + 1 is slow.\n</think>\n\n${goodDiff}`]);
+  const child = children(await operator(service).propose(ctx()))[0]!;
+  t.is(child.note, 'loop-model t=0.8, main.py: Return twice x.');
+  const noSummary = new FakeService([`Okay, first I will think.\n</think>\n${goodDiff.slice(goodDiff.indexOf('<<<<<<<'))}`]);
+  t.is(children(await operator(noSummary).propose(ctx()))[0]!.note, 'loop-model t=0.8, main.py');
+});
+
+test('the repair turn quotes the answer without its reasoning, and a draft in the reasoning is not applied', async (t) => {
+  const draft = '<<<<<<< SEARCH main.py\n    return x + 1\n=======\n    return x * 3\n>>>>>>> REPLACE\n';
+  const first = `<think>\nDraft:\n${draft}</think>\nDone above.`;
+  const service = new FakeService([first, goodDiff]);
+  const result = await operator(service).propose(ctx());
+  const repair = service.calls[1]!;
+  t.deepEqual(repair.messages[2], { role: 'assistant', content: 'Done above.' });
+  t.true(repair.messages[3]!.content.includes('- no SEARCH/REPLACE block found outside the reasoning section; the 1 block(s) drafted inside it are not applied'), repair.messages[3]!.content);
+  t.is(children(result)[0]!.files['main.py'], 'def f(x):\n    return 2 * x\n');
+});
+
+test('an answer cut off at the token limit is not applied even though it parses, and the repair says it was cut off', async (t) => {
+  const service = new FakeService([answerOf(goodDiff, { finishReason: 'length' }), goodDiff]);
+  const result = await operator(service).propose(ctx());
+  t.is(service.calls.length, 2);
+  const message = service.calls[1]!.messages[3]!.content;
+  t.regex(message, /^Your answer was cut off at the token limit and could not be applied/);
+  t.true(message.includes('- the answer was cut off at the token limit (finish_reason "length")'), message);
+  t.is(children(result)[0]!.files['main.py'], 'def f(x):\n    return 2 * x\n');
+});
+
+test('a rewrite cut off after its closing tag is rejected as cut off, also after the repair', async (t) => {
+  const cut = answerOf('<file path="util.py">\nK = 4\n</file>\nThis raises K so that', { finishReason: 'length' });
+  const service = new FakeService([cut, cut]);
+  const result = await operator(service, { name: 'llm-rewrite', mode: 'rewrite' }).propose(ctx());
+  t.deepEqual(result, { ok: false, reason: 'the answer did not apply, even after one repair: the answer was cut off at the token limit (finish_reason "length"), so its edits may be incomplete and none is applied; answer more briefly' });
+});
+
+test('a refusal with no text fails the proposal naming the refusal, without a repair call', async (t) => {
+  const service = new FakeService([answerOf('', { refusal: 'I cannot help with that.' })]);
+  t.deepEqual(await operator(service).propose(ctx()), { ok: false, reason: 'the model refused: I cannot help with that.' });
+  t.is(service.calls.length, 1);
+});
