@@ -8,6 +8,7 @@ import type { EvaluatorResult } from '../../fitness/evaluator.js';
 import { TIME_LIMIT_MS, codeLines, evaluate } from '../../examples/bin-packing/evaluator.js';
 import { INSTANCES, lowerBound } from '../../examples/bin-packing/instances.js';
 import { bestFit, firstFit, packOnline } from '../../examples/bin-packing/online-packing.js';
+import { MAX_FAULT, readRuns } from '../../examples/bin-packing/priority-harness.js';
 
 const problemDir = fileURLToPath(new URL('../../examples/bin-packing/', import.meta.url));
 const manifest = JSON.parse(readFileSync(`${problemDir}problem.json`, 'utf8')) as { description: string; descriptors: DescriptorSpec[] };
@@ -150,9 +151,52 @@ test('a typed array of scores is accepted like an array', async (t) => {
 });
 
 test('evaluate() stops a priority() that never returns at the time limit and says so', async (t) => {
-  const started = Date.now();
+  // The message proves the CPU limit stopped it; wall time is not asserted (a loaded machine stretches it).
   await t.throwsAsync(run(priority('for (;;) {}')), { message: `program.js ran past the ${TIME_LIMIT_MS} ms CPU time limit (an endless loop, or far too much work)` });
-  t.true(Date.now() - started < TIME_LIMIT_MS + 1500);
+});
+
+/** What a program that forges the harness's answer would like recorded: every item into a bin of its own (or first fit, choice 0). */
+const forgedRuns = `{ runs: ${JSON.stringify(INSTANCES.map((i) => i.items.map(() => 0)))} }`;
+const nanScores = 'const s = []; for (let i = 0; i < capacities.length; i++) s[i] = NaN; return s;';
+
+/** Programs that tamper with the built-ins and prototypes the harness or the runner could touch after them, each scoring NaN. */
+const steering: Array<[string, string]> = [
+  ['replaces Number.isFinite, Array.isArray and ArrayBuffer.isView', 'Number.isFinite = () => true; Array.isArray = () => true; ArrayBuffer.isView = () => true;'],
+  ['replaces the array methods the harness used to call', 'Array.prototype.push = function () { return 0; }; Array.prototype.slice = function () { return this; }; Array.prototype.map = function () { return [0]; };'],
+  ['puts a then on Object.prototype that answers with forged runs', `Object.prototype.then = function (resolve) { delete Object.prototype.then; resolve(${forgedRuns}); };`],
+  ['puts a toJSON on Object.prototype and String.prototype that answers with forged runs', `Object.prototype.toJSON = function () { return ${forgedRuns}; }; String.prototype.toJSON = Object.prototype.toJSON;`],
+  ['replaces String and the typed-array length', "String = () => '0'; Object.defineProperty(Object.getPrototypeOf(Int32Array.prototype), 'length', { get() { return 0; } });"],
+];
+
+for (const [what, tamper] of steering) {
+  test(`a program that ${what} still has its NaN scores refused`, async (t) => {
+    await t.throwsAsync(run(`${tamper}\n${priority(nanScores)}`), { message: /^priority\(\d+, \[[\d, ]+\]\) on instance 0, item \d+ scored bin 0 NaN, expected a finite number$/ });
+  });
+}
+
+test('a score whose getter changes on every read is read once by the harness', async (t) => {
+  // Best fit on the first read, worst fit on any later one: the harness must act on the first.
+  const flipping = `function priority(item, capacities) {
+  const scores = [];
+  for (let i = 0; i < capacities.length; i++) {
+    let reads = 0;
+    const c = capacities[i];
+    Object.defineProperty(scores, i, { enumerable: true, get() { return reads++ === 0 ? -(c - item) : c; } });
+  }
+  return scores;
+}`;
+  t.is((await run(flipping)).fitness, (await scored(bestFitProgram)).fitness);
+});
+
+test('readRuns() accepts only well-formed choices, and cuts a fault message', (t) => {
+  const tiny = [{ capacity: 10, items: [6, 3, 6] }];
+  t.deepEqual(readRuns('runs -1,0,-1', tiny), [[-1, 0, -1]]);
+  for (const bad of ['runs -1,0', 'runs -1,0,NaN', 'runs -1,0,1e9', 'runs -1,0,-2', 'runs -1,0,0.5', 'runs -1,0,-1;0', { runs: [[-1, 0, -1]] }, ['runs -1,0,-1'], null]) {
+    t.throws(() => readRuns(bad, tiny), { message: 'the evaluation harness got malformed output (did program.js replace a built-in?)' }, JSON.stringify(bad));
+  }
+  t.throws(() => readRuns('missing', tiny), { message: 'program.js defines no function priority(item, capacities)' });
+  const fault = t.throws(() => readRuns(`fault ${'f'.repeat(5 * 2 ** 20)}`, tiny));
+  t.is(fault?.message.length, MAX_FAULT + 1);
 });
 
 test('packOnline() refuses a choice outside the bins that fit, so a replay cannot pack illegally', (t) => {
