@@ -1,6 +1,7 @@
 // The schemas of run configs and problem manifests, and the translation of their violations into one line each.
 import { z } from 'zod';
 import { StorageError } from '../common/errors.js';
+import { REASONING_EFFORTS, RESERVED_BODY_FIELDS } from '../operators/llm/model-settings.js';
 
 const positiveInt = z.number().int().min(1);
 
@@ -72,6 +73,18 @@ const llmSchema = z.strictObject({
     weight: weight.default(1),
     /** US dollars per million tokens, for the ledger and the cost budget. */
     price: z.strictObject({ inputPerMillion: z.number().min(0), outputPerMillion: z.number().min(0) }).optional(),
+    /** Sent as max_completion_tokens instead of max_tokens; default for o-series and gpt-5 models: llm.maxTokens. */
+    maxCompletionTokens: positiveInt.optional(),
+    /** This model's only temperature (one arm per operator); null: none sent (the default of o-series and gpt-5 models). */
+    temperature: z.number().min(0).max(2).nullable().optional(),
+    reasoningEffort: z.enum(REASONING_EFFORTS).optional(),
+    topP: z.number().min(0).max(1).optional(),
+    /** Merged into every request body to this model last; the fields the engine sets itself are refused. */
+    extraBody: z.record(z.string(), z.unknown()).superRefine((body, ctx) => {
+      for (const key of RESERVED_BODY_FIELDS) {
+        if (key in body) ctx.addIssue({ code: 'custom', path: [key], message: `set by the engine; extraBody cannot replace it (reserved: ${RESERVED_BODY_FIELDS.join(', ')})` });
+      }
+    }).optional(),
   })).min(1),
   temperatures: z.array(z.number().min(0).max(2)).min(1).default([0.7]),
   maxTokens: positiveInt.default(4096),
@@ -250,8 +263,10 @@ function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType, root: unknown
         return [`${where(inside ? path : [...path, issue.discriminator])}: must be one of ${issue.options.map((o: unknown) => JSON.stringify(o)).join(', ')} (got ${show(got)})`];
       }
       return [`${where(path)}: ${issue.message} (got ${show(value)})`];
-    case 'invalid_value':
-      return [`${where(path)}: must be ${issue.values.map((v) => JSON.stringify(v)).join(' or ')} (got ${show(value)})`];
+    case 'invalid_value': {
+      const values = issue.values.map((v) => JSON.stringify(v));
+      return [`${where(path)}: must be ${values.length > 2 ? `one of ${values.join(', ')}` : values.join(' or ')} (got ${show(value)})`];
+    }
     default:
       return [`${where(path)}: ${issue.message}`];
   }

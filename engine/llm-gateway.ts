@@ -3,8 +3,9 @@ import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { OuroborosError } from '../common/errors.js';
 import { canonicalJson } from '../common/content-id.js';
-import type { LlmClient, LlmResult } from '../operators/llm/llm-client.js';
+import type { LlmAttemptFailure, LlmClient, LlmResult } from '../operators/llm/llm-client.js';
 import type { LlmCall, LlmService } from '../operators/llm/llm-service.js';
+import { requestSettings, type ModelSettings, type RequestSettings } from '../operators/llm/model-settings.js';
 import type { LlmCallRecord, LlmRecords } from './llm-records.js';
 import type { IterationUsage } from './run-store.js';
 
@@ -24,10 +25,12 @@ export interface GatewayOptions {
   replaySource?: LlmRecords;
   maxTokens: number;
   prices: ReadonlyMap<string, Price>;
+  /** Per-model settings (llm.models[]); a model without an entry gets the defaults for its name. */
+  models?: ReadonlyMap<string, ModelSettings>;
 }
 
 export interface GatewayStats {
-  /** Calls sent to the endpoint in this session. */
+  /** HTTP requests sent to the endpoint in this session, retries and failures included. */
   calls: number;
   /** Calls answered from the run's cache (a resume) or from the replay source. */
   reused: number;
@@ -37,9 +40,12 @@ export interface GatewayStats {
 
 /**
  * Contract:
- * - The cache key is the hash of what the endpoint is asked (model, temperature, max tokens, seed, messages).
- *   A request found in the run's ledger is answered from it, failures included, so a resumed run neither
- *   pays twice nor diverges; an aborted call is not recorded and is asked again.
+ * - The cache key is the hash of what the endpoint is asked (model, temperature or none, token limit, seed,
+ *   messages, and the model's other settings sent). A request found in the run's ledger is answered from it,
+ *   failures included, so a resumed run neither pays twice nor diverges; an aborted call is asked again.
+ * - Every HTTP request is a ledger row, written when it ends: the one that gave the call its outcome is the
+ *   final row (the cache entry); the others (retried, aborted, refused, or the failure that stopped the run)
+ *   are recorded as not final, so they are counted but never answer a call.
  * - Usage (calls, tokens, cost) is tallied per iteration, the same whether answers came from the endpoint or
  *   the cache, so that budgets stop a resumed or replayed run where they stopped the original.
  */
@@ -51,7 +57,8 @@ export class LlmGateway implements LlmService {
 
   async complete(call: LlmCall): Promise<LlmResult> {
     let t = performance.now();
-    const key = requestKey(call, this.o.maxTokens);
+    const settings = requestSettings(call.model, this.o.models?.get(call.model), this.o.maxTokens, call.temperature);
+    const key = requestKey(call, settings);
     let stored = this.o.records.find(key);
     if (stored === undefined && this.o.replaySource !== undefined) {
       const source = this.o.replaySource.find(key);
@@ -68,22 +75,43 @@ export class LlmGateway implements LlmService {
       return resultOf(stored);
     }
     if (this.o.client === null) throw new ReplayError(`iteration ${call.iteration}: no stored answer and no endpoint`);
+    const price = this.o.prices.get(call.model);
+    const costOf = (tokensIn: number, tokensOut: number) => price === undefined ? 0 : (tokensIn * price.inputPerMillion + tokensOut * price.outputPerMillion) / 1e6;
+    const row = (r: Pick<LlmCallRecord, 'outcome' | 'status' | 'message' | 'attempts' | 'final'> & Partial<LlmCallRecord>): LlmCallRecord => {
+      const tokensIn = r.tokensIn ?? 0;
+      const tokensOut = r.tokensOut ?? 0;
+      return {
+        key, iteration: call.iteration, operator: call.operator, purpose: call.purpose, model: call.model, answeredModel: null,
+        temperature: settings.temperature, answer: null, finishReason: null, refusal: null, latencyMs: null, source: 'endpoint',
+        ...r, tokensIn, tokensOut, cost: costOf(tokensIn, tokensOut),
+      };
+    };
+    const onAttempt = (a: LlmAttemptFailure) => {
+      const at = performance.now();
+      this.stats.calls++;
+      this.o.records.record(row({ outcome: a.reason, status: a.status ?? null, message: a.message, attempts: a.attempt, final: false, tokensIn: a.tokensIn ?? 0, tokensOut: a.tokensOut ?? 0 }));
+      this.stats.engineMs += performance.now() - at;
+    };
     this.stats.engineMs += performance.now() - t;
-    const result = await this.o.client.complete({ messages: call.messages, model: call.model, temperature: call.temperature, maxTokens: this.o.maxTokens, seed: call.seed, signal: call.signal });
+    const result = await this.o.client.complete({
+      messages: call.messages, model: call.model, seed: call.seed, signal: call.signal, onAttempt,
+      temperature: settings.temperature,
+      ...(settings.maxTokens === undefined ? {} : { maxTokens: settings.maxTokens }),
+      ...(settings.maxCompletionTokens === undefined ? {} : { maxCompletionTokens: settings.maxCompletionTokens }),
+      ...(settings.reasoningEffort === undefined ? {} : { reasoningEffort: settings.reasoningEffort }),
+      ...(settings.topP === undefined ? {} : { topP: settings.topP }),
+      ...(settings.extraBody === undefined ? {} : { extraBody: settings.extraBody }),
+    });
     t = performance.now();
+    // An aborted call's request, if it was sent, has been recorded through onAttempt; the call is asked again later.
     if (!result.ok && result.reason === 'aborted') return result;
     this.stats.calls++;
-    const tokensIn = result.ok ? result.tokensIn : 0;
-    const tokensOut = result.ok ? result.tokensOut : 0;
-    const price = this.o.prices.get(call.model);
-    const record: LlmCallRecord = {
-      key, iteration: call.iteration, operator: call.operator, purpose: call.purpose, model: call.model,
-      answeredModel: result.ok ? result.model : null, temperature: call.temperature,
-      outcome: result.ok ? 'ok' : result.reason, status: result.ok ? null : (result.status ?? null), message: result.ok ? null : result.message,
-      answer: result.ok ? result.text : null, tokensIn, tokensOut,
-      cost: price === undefined ? 0 : (tokensIn * price.inputPerMillion + tokensOut * price.outputPerMillion) / 1e6,
-      latencyMs: result.ok ? result.latencyMs : null, attempts: result.attempts, source: 'endpoint',
-    };
+    const record = result.ok
+      ? row({
+        outcome: 'ok', status: null, message: null, attempts: result.attempts, final: true, answeredModel: result.model, answer: result.text,
+        finishReason: result.finishReason, refusal: result.refusal, tokensIn: result.tokensIn, tokensOut: result.tokensOut, latencyMs: result.latencyMs,
+      })
+      : row({ outcome: result.reason, status: result.status ?? null, message: result.message, attempts: result.attempts, final: true, tokensIn: result.tokensIn ?? 0, tokensOut: result.tokensOut ?? 0 });
     this.o.records.record(record);
     this.tally(call.iteration, record);
     this.stats.engineMs += performance.now() - t;
@@ -99,19 +127,40 @@ export class LlmGateway implements LlmService {
 
   private tally(iteration: number, r: LlmCallRecord): void {
     const u = this.usage.get(iteration) ?? { calls: 0, tokens: 0, cost: 0 };
-    this.usage.set(iteration, { calls: u.calls + 1, tokens: u.tokens + r.tokensIn + r.tokensOut, cost: u.cost + r.cost });
+    // A call counts its HTTP requests (the final row keeps how many it took), so a resumed or replayed run,
+    // answered from the final rows alone, tallies what the original did.
+    this.usage.set(iteration, { calls: u.calls + Math.max(1, r.attempts), tokens: u.tokens + r.tokensIn + r.tokensOut, cost: u.cost + r.cost });
   }
 }
 
-/** The cache key of a call: what the endpoint is asked, and nothing about who asks. */
-export function requestKey(call: Pick<LlmCall, 'model' | 'temperature' | 'seed' | 'messages'>, maxTokens: number): string {
-  const request = { model: call.model, temperature: call.temperature, maxTokens, seed: call.seed, messages: call.messages };
+/**
+ * The cache key of a call: what the endpoint is asked, and nothing about who asks. `settings` is what the
+ * request carries besides model, seed and messages (a number: the max_tokens of a request with the call's
+ * temperature, as before per-model settings). A request with only a temperature and max_tokens hashes as it
+ * did before them, so that runs made earlier resume from their stored answers.
+ */
+export function requestKey(call: Pick<LlmCall, 'model' | 'temperature' | 'seed' | 'messages'>, settings: RequestSettings | number): string {
+  const s: RequestSettings = typeof settings === 'number' ? { temperature: call.temperature, maxTokens: settings } : settings;
+  const request = {
+    model: call.model, temperature: s.temperature, seed: call.seed, messages: call.messages,
+    ...(s.maxTokens === undefined ? {} : { maxTokens: s.maxTokens }),
+    ...(s.maxCompletionTokens === undefined ? {} : { maxCompletionTokens: s.maxCompletionTokens }),
+    ...(s.reasoningEffort === undefined ? {} : { reasoningEffort: s.reasoningEffort }),
+    ...(s.topP === undefined ? {} : { topP: s.topP }),
+    ...(s.extraBody === undefined ? {} : { extraBody: s.extraBody }),
+  };
   return createHash('sha256').update(canonicalJson(request)).digest('hex').slice(0, 32);
 }
 
 function resultOf(r: LlmCallRecord): LlmResult {
   if (r.outcome === 'ok') {
-    return { ok: true, text: r.answer ?? '', model: r.answeredModel ?? r.model, finishReason: null, refusal: null, tokensIn: r.tokensIn, tokensOut: r.tokensOut, latencyMs: 0, attempts: 0 };
+    return {
+      ok: true, text: r.answer ?? '', model: r.answeredModel ?? r.model, finishReason: r.finishReason, refusal: r.refusal,
+      tokensIn: r.tokensIn, tokensOut: r.tokensOut, latencyMs: 0, attempts: 0,
+    };
   }
-  return { ok: false, reason: r.outcome as Exclude<LlmResult, { ok: true }>['reason'], ...(r.status === null ? {} : { status: r.status }), message: r.message ?? '', attempts: r.attempts };
+  return {
+    ok: false, reason: r.outcome as Exclude<LlmResult, { ok: true }>['reason'], ...(r.status === null ? {} : { status: r.status }), message: r.message ?? '', attempts: r.attempts,
+    ...(r.tokensIn + r.tokensOut > 0 ? { tokensIn: r.tokensIn, tokensOut: r.tokensOut } : {}),
+  };
 }

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../common/errors.js';
 import { LlmClient } from '../operators/llm/llm-client.js';
+import type { ModelSettings } from '../operators/llm/model-settings.js';
 import { checkTemplates, TEMPLATE_NAMES, type PromptTemplates } from '../operators/llm/prompt-template.js';
 import type { LlmConfig, RunConfig } from './config-schema.js';
 import { LlmGateway, type Price } from './llm-gateway.js';
@@ -70,14 +71,31 @@ export function storableUrl(baseURL: string): string | undefined {
 }
 
 export function createGateway(llm: LlmConfig, records: LlmRecords, endpoint: Endpoint | null, replaySource?: LlmRecords): LlmGateway {
+  const index = new Map(llm.models.map((m, i) => [m.name, i]));
   const client = endpoint === null ? null : new LlmClient({
     baseURL: endpoint.baseURL, apiKey: endpoint.apiKey, model: llm.models[0]!.name, maxTokens: llm.maxTokens,
     requestTimeoutMs: llm.requestTimeoutMs, maxRetries: llm.retries, maxInFlight: llm.maxInFlight, consecutiveFailureLimit: llm.consecutiveFailureLimit,
     ...(llm.requestsPerMinute === undefined ? {} : { requestsPerMinute: llm.requestsPerMinute }),
+    settingsField: (model) => (index.has(model) ? `llm.models[${index.get(model)}] (${model})` : `model "${model}"`),
   });
   const prices = new Map<string, Price>();
-  for (const m of llm.models) if (m.price !== undefined) prices.set(m.name, m.price);
-  return new LlmGateway({ records, client, maxTokens: llm.maxTokens, prices, ...(replaySource ? { replaySource } : {}) });
+  const models = new Map<string, ModelSettings>();
+  for (const m of llm.models) {
+    if (m.price !== undefined) prices.set(m.name, m.price);
+    models.set(m.name, modelSettings(m));
+  }
+  return new LlmGateway({ records, client, maxTokens: llm.maxTokens, prices, models, ...(replaySource ? { replaySource } : {}) });
+}
+
+/** The request settings of a `llm.models[]` entry. */
+export function modelSettings(m: LlmConfig['models'][number]): ModelSettings {
+  return {
+    ...(m.maxCompletionTokens === undefined ? {} : { maxCompletionTokens: m.maxCompletionTokens }),
+    ...(m.temperature === undefined ? {} : { temperature: m.temperature }),
+    ...(m.reasoningEffort === undefined ? {} : { reasoningEffort: m.reasoningEffort }),
+    ...(m.topP === undefined ? {} : { topP: m.topP }),
+    ...(m.extraBody === undefined ? {} : { extraBody: m.extraBody }),
+  };
 }
 
 /** The prompt override folder of a config, resolved against the config's folder. */

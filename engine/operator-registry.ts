@@ -1,6 +1,7 @@
-// Builds the arms a run config names: each parameter operator is one arm, each LLM operator one arm per (model, temperature).
+// Builds the arms a run config names: each parameter operator is one arm, each LLM operator one arm per (model, temperature), one per model that has a temperature of its own.
 import { InternalError } from '../common/errors.js';
 import { LlmOperator } from '../operators/llm/llm-operator.js';
+import { fixedTemperature } from '../operators/llm/model-settings.js';
 import type { LlmService } from '../operators/llm/llm-service.js';
 import type { PromptTemplates } from '../operators/llm/prompt-template.js';
 import type { Operator } from '../operators/operator.js';
@@ -38,13 +39,19 @@ export function armSpecs(config: RunConfig): ArmSpec[] {
     if (c.type === 'param-mutation' || c.type === 'param-crossover' || config.llm === undefined) return [{ label: name, weight: c.weight, llm: null, operatorIndex }];
     const models = config.llm.models.filter((m) => c.models === undefined || c.models.includes(m.name));
     const totalWeight = models.reduce((s, m) => s + m.weight, 0);
-    const temperatures = c.temperatures ?? config.llm.temperatures;
-    return models.flatMap((m) => temperatures.map((temperature) => ({
-      label: `${name}|${m.name}|t=${temperature}`,
-      weight: totalWeight === 0 ? 0 : (c.weight * m.weight) / totalWeight / temperatures.length,
-      llm: { model: m.name, temperature },
-      operatorIndex,
-    })));
+    return models.flatMap((m) => {
+      // A model with a temperature of its own (its config's, or none for o-series and gpt-5 models) is one arm per
+      // operator: arms that differ only in a temperature never sent would be the same request under two names.
+      const fixed = fixedTemperature(m.name, m);
+      const temperatures = fixed === undefined ? c.temperatures ?? config.llm!.temperatures : [fixed];
+      return temperatures.map((temperature) => ({
+        label: `${name}|${m.name}|t=${temperature ?? 'default'}`,
+        weight: totalWeight === 0 ? 0 : (c.weight * m.weight) / totalWeight / temperatures.length,
+        // NaN stands for "none sent": the gateway takes the temperature from the model's settings then, never from here.
+        llm: { model: m.name, temperature: temperature ?? Number.NaN },
+        operatorIndex,
+      }));
+    });
   });
 }
 

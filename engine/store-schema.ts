@@ -149,6 +149,44 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX iterations_first_parent ON iterations(json_extract(parent_ids, '$[0]'), iteration);
   CREATE INDEX iterations_island ON iterations(island, iteration);
   `,
+  // 6 -> 7: an honest LLM ledger. One row per HTTP request: the row that gave a call its outcome (final = 1,
+  // unique per request key: the answer cache) and one per request that did not (retried, aborted, refused:
+  // final = 0). An answer keeps its finish reason and refusal; a model that takes no temperature is stored
+  // with a null one, which needs the table rebuilt (a NOT NULL cannot be dropped in place).
+  `
+  CREATE TABLE llm_calls_7 (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL,
+    iteration INTEGER NOT NULL,
+    operator TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    model TEXT NOT NULL,
+    answered_model TEXT,
+    temperature REAL,
+    outcome TEXT NOT NULL,
+    status INTEGER,
+    message TEXT,
+    answer TEXT,
+    tokens_in INTEGER NOT NULL,
+    tokens_out INTEGER NOT NULL,
+    cost REAL NOT NULL,
+    latency_ms REAL,
+    attempts INTEGER NOT NULL,
+    source TEXT NOT NULL CHECK (source IN ('endpoint', 'replay')),
+    at TEXT NOT NULL,
+    finish_reason TEXT,
+    refusal TEXT,
+    final INTEGER NOT NULL DEFAULT 1 CHECK (final IN (0, 1))
+  );
+  INSERT INTO llm_calls_7 (id, key, iteration, operator, purpose, model, answered_model, temperature, outcome, status, message, answer,
+    tokens_in, tokens_out, cost, latency_ms, attempts, source, at)
+    SELECT id, key, iteration, operator, purpose, model, answered_model, temperature, outcome, status, message, answer,
+    tokens_in, tokens_out, cost, latency_ms, attempts, source, at FROM llm_calls;
+  DROP TABLE llm_calls;
+  ALTER TABLE llm_calls_7 RENAME TO llm_calls;
+  CREATE UNIQUE INDEX llm_calls_key ON llm_calls(key) WHERE final = 1;
+  CREATE INDEX llm_calls_iteration ON llm_calls(iteration);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

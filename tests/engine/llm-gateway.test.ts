@@ -96,7 +96,7 @@ test('the same request again is answered from the store without an HTTP request 
   // Who asks (iteration, operator, purpose) is not part of the request.
   const again = await gateway.complete(call({ iteration: 9, operator: 'other-op', purpose: 'repair' }));
   t.is(server.requests.length, 1);
-  t.deepEqual(again, { ok: true, text: 'first answer', model, tokensIn: 40, tokensOut: 2, latencyMs: 0, attempts: 0 });
+  t.deepEqual(again, { ok: true, text: 'first answer', model, finishReason: 'stop', refusal: null, tokensIn: 40, tokensOut: 2, latencyMs: 0, attempts: 0 });
   t.true(first.ok);
   t.deepEqual(gateway.stats, { ...gateway.stats, calls: 1, reused: 1 });
   t.is(store.llm().all().length, 1);
@@ -132,27 +132,35 @@ test('a call that failed after its retries is recorded with its attempts and reu
   const first = await gateway.complete(call());
   t.deepEqual(first, { ok: false, reason: 'server-error', status: 503, message: 'overloaded', attempts: 3 });
   t.is(server.requests.length, 3);
-  t.like(store.llm().all()[0], { outcome: 'server-error', status: 503, attempts: 3 });
+  // One row per request: the two retried ones, then the one that gave the call its outcome.
+  t.like(store.llm().all(), [
+    { outcome: 'server-error', status: 503, attempts: 1, final: false },
+    { outcome: 'server-error', status: 503, attempts: 2, final: false },
+    { outcome: 'server-error', status: 503, attempts: 3, final: true },
+  ]);
   t.deepEqual(await gateway.complete(call()), first);
   t.is(server.requests.length, 3);
+  t.is(store.llm().all().length, 3);
+  // The call counts its three requests in its iteration, whether asked or answered from the ledger.
+  t.deepEqual(gateway.takeUsage(3), { calls: 6, tokens: 0, cost: 0 });
 });
 
-test('an aborted call is not recorded, so the same request is asked of the endpoint again', async (t) => {
+test('an aborted call leaves only a non-final row for its request, so the same request is asked of the endpoint again', async (t) => {
   const { server, path, gateway } = await fixture(t, (index) => (index === 0 ? { hang: true } : { answer: 'answered the second time' }));
   const controller = new AbortController();
   const pending = gateway.complete(call({ signal: controller.signal }));
-  while (server.requests.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+  await server.waitForRequests(1);
   controller.abort();
   const aborted = await pending;
   t.like(aborted, { ok: false, reason: 'aborted' });
-  t.deepEqual(ledgerRows(path), []);
-  t.is(gateway.stats.calls, 0);
+  t.like(ledgerRows(path), [{ outcome: 'aborted', final: 0, attempts: 1, answer: null }]);
+  t.is(gateway.stats.calls, 1);
   t.deepEqual(gateway.takeUsage(3), { calls: 0, tokens: 0, cost: 0 });
 
   const again = await gateway.complete(call());
   t.like(again, { ok: true, text: 'answered the second time' });
   t.is(server.requests.length, 2);
-  t.like(ledgerRows(path), [{ outcome: 'ok', answer: 'answered the second time' }]);
+  t.like(ledgerRows(path), [{ outcome: 'aborted', final: 0 }, { outcome: 'ok', answer: 'answered the second time', final: 1 }]);
 });
 
 test('takeUsage(i) sums the calls, tokens and cost of iteration i, reused answers included, and empties it', async (t) => {
@@ -197,7 +205,7 @@ test('a replay gateway answers from its source, copies the record as a replay, a
   const replay = RunStore.create(dbPath(), { name: 'replay' });
   t.teardown(() => replay.close());
   const gateway = new LlmGateway({ records: replay.llm(), client: null, replaySource: source.llm(), maxTokens, prices });
-  t.deepEqual(await gateway.complete(call({ seed: 1, iteration: 40 })), { ok: true, text: 'from the source run', model: 'snap-1', tokensIn: 1200, tokensOut: 300, latencyMs: 0, attempts: 0 });
+  t.deepEqual(await gateway.complete(call({ seed: 1, iteration: 40 })), { ok: true, text: 'from the source run', model: 'snap-1', finishReason: 'stop', refusal: null, tokensIn: 1200, tokensOut: 300, latencyMs: 0, attempts: 0 });
   t.deepEqual(await gateway.complete(call({ seed: 2 })), { ok: false, reason: 'bad-request', status: 400, message: 'too long', attempts: 1 });
 
   const copied = replay.llm().all();
