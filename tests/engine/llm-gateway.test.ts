@@ -8,6 +8,7 @@ import { OuroborosError } from '../../common/errors.js';
 import { LlmGateway, ReplayError, requestKey, type Price } from '../../engine/llm-gateway.js';
 import { RunStore } from '../../engine/run-store.js';
 import { LlmClient, type LlmMessage } from '../../operators/llm/llm-client.js';
+import { LlmEndpointError, LlmSettingRejectedError } from '../../operators/llm/llm-errors.js';
 import type { LlmCall } from '../../operators/llm/llm-service.js';
 import { startOpenAiLoopback, type Behaviour, type LoopbackServer, type Script } from '../helpers/openai-loopback-server.js';
 
@@ -272,4 +273,153 @@ test('the API key never reaches the run file, even when the endpoint echoes it i
   t.true(bytes.includes('fine now'));
   t.false(bytes.includes(apiKey));
   t.false(bytes.includes(apiKey.slice(3)));
+});
+
+test('every HTTP request is a ledger row: retries, bodies that are no completion, failures and answers, as many rows as the server saw', async (t) => {
+  const script: Behaviour[] = [
+    { status: 503, message: 'overloaded' }, { raw: '{"object":"error","message":"no choices here"}' }, { answer: 'third time' }, // call 1: 3 requests
+    { raw: '<html>gateway</html>', contentType: 'text/html' }, { answer: 'second time' }, // call 2: 2 requests
+    { status: 400, message: 'context length exceeded' }, // call 3: 1 request, not retried
+    { status: 429, message: 'slow down', retryAfter: '0' }, { truncate: '{"choices":[{"message":{"content":"cut' }, { status: 500 }, // call 4: 3 requests, fails
+  ];
+  const { server, store, path, gateway } = await fixture(t, script);
+  t.like(await gateway.complete(call({ seed: 1 })), { ok: true, text: 'third time', attempts: 3 });
+  t.like(await gateway.complete(call({ seed: 2 })), { ok: true, text: 'second time', attempts: 2 });
+  t.like(await gateway.complete(call({ seed: 3 })), { ok: false, reason: 'bad-request', attempts: 1 });
+  t.like(await gateway.complete(call({ seed: 4 })), { ok: false, reason: 'server-error', attempts: 3 });
+  const rows = ledgerRows(path);
+  t.is(server.requests.length, 9);
+  t.is(rows.length, server.requests.length);
+  t.is(store.llm().summary().calls, server.requests.length);
+  t.is(gateway.stats.calls, server.requests.length);
+  t.deepEqual(rows.map((r) => [r.outcome, r.final]), [
+    ['server-error', 0], ['bad-response', 0], ['ok', 1],
+    ['bad-response', 0], ['ok', 1],
+    ['bad-request', 1],
+    ['rate-limited', 0], ['bad-response', 0], ['server-error', 1],
+  ]);
+  t.regex(String(rows[1]!.message), /without "choices"/);
+  t.regex(String(rows[3]!.message), /HTML page/);
+  t.regex(String(rows[7]!.message), /cut off/);
+  t.deepEqual(gateway.takeUsage(3), { calls: 9, tokens: 2 * 18, cost: 2 * (11 * 2.5 + 7 * 10) / 1e6 });
+});
+
+test('the finish reason and a refusal are stored with the answer and come back from the ledger', async (t) => {
+  const { path, store, gateway } = await fixture(t, [{ answer: 'def f(x):', finishReason: 'length' }, { answer: null, refusal: 'I will not do that.' }]);
+  const cut = await gateway.complete(call({ seed: 1 }));
+  const refused = await gateway.complete(call({ seed: 2 }));
+  t.like(cut, { ok: true, finishReason: 'length', refusal: null });
+  t.like(refused, { ok: true, text: '', finishReason: 'stop', refusal: 'I will not do that.' });
+  t.like(ledgerRows(path), [{ finish_reason: 'length', refusal: null, answer: 'def f(x):' }, { finish_reason: 'stop', refusal: 'I will not do that.', answer: '' }]);
+  const resumed = new LlmGateway({ records: store.llm(), client: null, maxTokens, prices });
+  t.like(await resumed.complete(call({ seed: 1 })), { ok: true, text: 'def f(x):', finishReason: 'length' });
+  t.like(await resumed.complete(call({ seed: 2 })), { ok: true, refusal: 'I will not do that.' });
+});
+
+test('o-series and gpt-5 models get max_completion_tokens and no temperature out of the box; other models max_tokens and the temperature', async (t) => {
+  const { server, path, gateway } = await fixture(t, [], { answer: 'ok' });
+  for (const name of ['o1', 'o3-mini', 'o4-mini', 'openai/o3', 'gpt-5', 'gpt-5-mini', 'gpt-4.1-mini', 'gpt-5-chat-latest', 'qwen2.5-coder:7b']) {
+    await gateway.complete(call({ model: name }));
+  }
+  const bodies = server.requests.map((r) => r.body);
+  for (const body of bodies.slice(0, 6)) {
+    t.false('temperature' in body, body.model);
+    t.false('max_tokens' in body, body.model);
+    t.is(body.max_completion_tokens, maxTokens, body.model);
+  }
+  for (const body of bodies.slice(6)) {
+    t.like(body, { temperature: 0.7, max_tokens: maxTokens }, body.model);
+    t.false('max_completion_tokens' in body, body.model);
+  }
+  t.deepEqual(ledgerRows(path).map((r) => r.temperature), [null, null, null, null, null, null, 0.7, 0.7, 0.7]);
+});
+
+test('per-model settings reach the request and its key: temperature, maxCompletionTokens, reasoningEffort, topP, extraBody', async (t) => {
+  const server = await startOpenAiLoopback([], { answer: 'ok' });
+  t.teardown(() => server.close());
+  const store = RunStore.create(dbPath(), { name: 'settings' });
+  t.teardown(() => store.close());
+  const settings = (models: Array<[string, object]>) => new LlmGateway({ records: store.llm(), client: clientFor(server), maxTokens, prices, models: new Map(models) });
+  await settings([['o3', { reasoningEffort: 'low', maxCompletionTokens: 20_000, extraBody: { service_tier: 'flex' } }]]).complete(call({ model: 'o3' }));
+  t.deepEqual(server.requests[0]!.body, { model: 'o3', messages, seed: 1234, max_completion_tokens: 20_000, reasoning_effort: 'low', service_tier: 'flex' });
+  await settings([[model, { temperature: null, topP: 0.5 }]]).complete(call());
+  t.deepEqual(server.requests[1]!.body, { model, messages, seed: 1234, max_tokens: maxTokens, top_p: 0.5 });
+  await settings([[model, { temperature: 0.2 }]]).complete(call());
+  t.like(server.requests[2]!.body, { temperature: 0.2 });
+  // A setting that changes the request changes the key: each is asked, none answered from another's row.
+  await settings([['o3', { reasoningEffort: 'high', maxCompletionTokens: 20_000, extraBody: { service_tier: 'flex' } }]]).complete(call({ model: 'o3' }));
+  await settings([['o3', { reasoningEffort: 'low', maxCompletionTokens: 20_000, extraBody: { service_tier: 'auto' } }]]).complete(call({ model: 'o3' }));
+  t.is(server.requests.length, 5);
+  // The same settings again: answered from the ledger.
+  await settings([['o3', { reasoningEffort: 'low', maxCompletionTokens: 20_000, extraBody: { service_tier: 'flex' } }]]).complete(call({ model: 'o3' }));
+  t.is(server.requests.length, 5);
+});
+
+test('requestKey keeps the key of a plain request as before per-model settings, so older runs resume from their answers', (t) => {
+  const plain = call();
+  t.is(requestKey(plain, { temperature: 0.7, maxTokens }), requestKey(plain, maxTokens));
+  const keys = new Set([
+    requestKey(plain, maxTokens),
+    requestKey(plain, { temperature: null, maxTokens }),
+    requestKey(plain, { temperature: 0.7, maxCompletionTokens: maxTokens }),
+    requestKey(plain, { temperature: 0.7, maxTokens, reasoningEffort: 'low' }),
+    requestKey(plain, { temperature: 0.7, maxTokens, topP: 0.9 }),
+    requestKey(plain, { temperature: 0.7, maxTokens, extraBody: { a: 1 } }),
+    requestKey(plain, { temperature: 0.7, maxTokens, extraBody: { a: 2 } }),
+  ]);
+  t.is(keys.size, 7);
+});
+
+test('a refused setting stops at once with its request ledgered as not final, so a resume asks again', async (t) => {
+  const refusal = "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.";
+  const { server, path, store, gateway } = await fixture(t, [], { status: 400, code: 'unsupported_parameter', param: 'max_tokens', message: refusal });
+  const error = await t.throwsAsync(gateway.complete(call()), { instanceOf: LlmSettingRejectedError });
+  t.true(error.message.includes(refusal));
+  t.is(server.requests.length, 1);
+  t.like(ledgerRows(path), [{ outcome: 'setting-rejected', status: 400, final: 0 }]);
+  t.is(store.llm().find(requestKey(call(), maxTokens)), undefined);
+});
+
+test('the failure that stops the run for failing too often is ledgered too, as not final', async (t) => {
+  const server = await startOpenAiLoopback([], { status: 502, message: 'bad gateway' });
+  t.teardown(() => server.close());
+  const path = dbPath();
+  const store = RunStore.create(path, { name: 'stop' });
+  t.teardown(() => store.close());
+  const client = new LlmClient({ baseURL: server.baseURL, apiKey, model, requestTimeoutMs: 5_000, maxRetries: 1, maxInFlight: 4, consecutiveFailureLimit: 2, baseDelayMs: 5 });
+  const gateway = new LlmGateway({ records: store.llm(), client, maxTokens, prices });
+  t.like(await gateway.complete(call({ seed: 1 })), { ok: false, reason: 'server-error' });
+  await t.throwsAsync(gateway.complete(call({ seed: 2 })), { instanceOf: LlmEndpointError });
+  t.is(server.requests.length, 4);
+  t.deepEqual(ledgerRows(path).map((r) => r.final), [0, 1, 0, 0]);
+});
+
+test('a run written before schema 7 reads its ledger read-only, and opened to write keeps every row as a final one', (t) => {
+  const path = dbPath();
+  RunStore.create(path, { name: 'old' }).close();
+  const old = new Database(path);
+  old.exec(`DROP TABLE llm_calls;
+    CREATE TABLE llm_calls (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, iteration INTEGER NOT NULL, operator TEXT NOT NULL, purpose TEXT NOT NULL,
+      model TEXT NOT NULL, answered_model TEXT, temperature REAL NOT NULL, outcome TEXT NOT NULL, status INTEGER, message TEXT, answer TEXT,
+      tokens_in INTEGER NOT NULL, tokens_out INTEGER NOT NULL, cost REAL NOT NULL, latency_ms REAL, attempts INTEGER NOT NULL,
+      source TEXT NOT NULL CHECK (source IN ('endpoint', 'replay')), at TEXT NOT NULL);
+    CREATE UNIQUE INDEX llm_calls_key ON llm_calls(key);
+    INSERT INTO llm_calls (key, iteration, operator, purpose, model, answered_model, temperature, outcome, status, message, answer, tokens_in, tokens_out, cost, latency_ms, attempts, source, at)
+      VALUES ('k1', 0, 'llm-diff', 'propose', 'm', 'm', 0.7, 'ok', NULL, NULL, 'old answer', 10, 5, 0, 12, 2, 'endpoint', '2025-01-01T00:00:00Z');`);
+  old.pragma('user_version = 6');
+  old.close();
+  const reader = RunStore.open(path, { write: false });
+  t.like(reader.llm().find('k1'), { answer: 'old answer', attempts: 2, final: true, finishReason: null, refusal: null });
+  reader.close();
+  const writer = RunStore.open(path, { write: true });
+  t.teardown(() => writer.close());
+  t.like(writer.llm().all(), [{ key: 'k1', answer: 'old answer', temperature: 0.7, final: true, finishReason: null }]);
+  const again = { ...writer.llm().find('k1')!, answer: 'a second final row for the key is ignored' };
+  writer.llm().record(again);
+  writer.llm().record({ ...again, final: false, outcome: 'server-error' });
+  writer.llm().record({ ...again, final: true, key: 'k2', temperature: null });
+  t.deepEqual(writer.llm().all().map((r) => [r.key, r.final, r.answer, r.temperature]), [
+    ['k1', true, 'old answer', 0.7], ['k1', false, 'a second final row for the key is ignored', 0.7], ['k2', true, 'a second final row for the key is ignored', null],
+  ]);
+  t.is(writer.llm().find('k1')!.answer, 'old answer');
 });
