@@ -1,6 +1,7 @@
 // The isolate host: a child process that runs one calling thread's isolates (started by js-isolate-host.ts), so that V8 aborting over a candidate ends this process, not the search.
 import { readSync, writeSync } from 'node:fs';
 import { markIsolateHostProcess, runInIsolate } from './js-isolate.js';
+import { onWedgedIsolate } from './js-isolate-limits.js';
 import { grantRequest, parseGrantReply, toWire, type CallerMessage, type CallMessage, type HostMessage } from './js-isolate-wire.js';
 
 /** Grant requests go out on stdout, answers come in on stdin (see js-isolate-wire.ts). */
@@ -17,6 +18,10 @@ function end(): never {
 }
 
 markIsolateHostProcess();
+// An isolate that did not stop when disposed keeps a thread of this process spinning for good (and
+// would make exit() hang): the caller stops sending calls here and kills this process once the
+// calls still running in it have ended (js-isolate-host.ts).
+onWedgedIsolate(() => send({ kind: 'wedged' }));
 // The calling thread is gone (it ended, was terminated, or its process died): so is the reason to live.
 process.on('disconnect', end);
 process.on('message', (message: CallerMessage) => {
@@ -40,7 +45,7 @@ function send(message: HostMessage): void {
     process.send?.(message, undefined, {}, () => undefined);
   } catch (error) {
     // Not expected (results are plain data); the caller must still hear of the call.
-    if (message.kind === 'ready' || message.kind === 'pong') throw error;
+    if (message.kind === 'ready' || message.kind === 'pong' || message.kind === 'wedged') throw error;
     process.send?.({ kind: 'failed', id: message.id, error: toWire(error) }, undefined, {}, () => undefined);
   }
 }

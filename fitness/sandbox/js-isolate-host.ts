@@ -18,17 +18,34 @@ const LOADER = fromSource ? ['--import', import.meta.resolve('tsx')] : [];
 /** How long the host may take to start (and load tsx); not charged to any call. */
 const STARTUP_LIMIT_MS = 30_000;
 /**
- * The host's own limits stop a call; this side only checks that the host is still there. Once a
- * call is this far past its wall-clock limit, the host is pinged: a host that does not answer within
- * PROBE_LIMIT_MS (stopped, or wedged) is killed, and so is one that answers but leaves a call running
- * OVERDUE_LIMIT_MS past its limit: a host that answers has run its timers, so its own wall-clock
- * limit should have ended the call; an isolate thread stuck in V8 (seen with a single allocation far
- * beyond the heap, thrashing the collector) is not stopped by disposing it. A host that is merely slow
- * (a loaded machine delays its timers) does not answer at once either, and gets PROBE_LIMIT_MS.
+ * The host's own limits end every call: its watchdog disposes the isolate, and an isolate that does
+ * not stop (a loop inside a built-in V8 does not interrupt) is given up DISPOSE_GRACE_MS later, or
+ * WALL_GRACE_MS past the wall-clock limit at the latest; the host then says it is `wedged` and is
+ * replaced (js-isolate-limits.ts). This side only checks that the host is still there. Once a call
+ * is GUARD_GRACE_MS past its wall-clock limit (after the host's own backstop), the host is pinged: a
+ * host that does not answer within PROBE_LIMIT_MS (stopped, or its thread blocked) is killed, and so
+ * is one that answers but still has the call OVERDUE_LIMIT_MS after its first answer. A host stopped
+ * for a while answers before it runs its due timers, hence that second chance; a host that is merely
+ * slow (a loaded machine delays it) does not answer at once either, and gets PROBE_LIMIT_MS.
  */
-const GUARD_GRACE_MS = 1_000;
+const GUARD_GRACE_MS = 750;
 const PROBE_LIMIT_MS = 5_000;
-const OVERDUE_LIMIT_MS = 2_000;
+const OVERDUE_LIMIT_MS = 1_000;
+
+/** The guard's clock and timer; replaceable by tests (setGuardTimers), to make the guard fire early as a loaded event loop can. */
+interface GuardTimers {
+  now: () => number;
+  setTimeout: (fn: () => void, ms: number) => NodeJS.Timeout;
+}
+const REAL_TIMERS: GuardTimers = { now: () => performance.now(), setTimeout: (fn, ms) => setTimeout(fn, ms) };
+let timers = REAL_TIMERS;
+
+/** For tests: the guard's clock and timer from now on in this thread (the real ones when undefined). */
+export function setGuardTimers(replacement: Partial<GuardTimers> | undefined): void {
+  timers = { ...REAL_TIMERS, ...replacement };
+}
+/** Why a wedged host is killed (only calls that arrive in it after it said so could fail with it). */
+const WEDGED = 'an isolate in it could not be stopped and kept a thread busy';
 /** Last bytes of the host's stderr kept to tell why it died. */
 const STDERR_KEPT = 4 * 1024;
 /** How long to wait, once the host is gone, for its exit status and the rest of its stderr. */
@@ -61,9 +78,10 @@ interface Call {
   started: number;
   resolve: (result: IsolateResult) => void;
   reject: (error: Error) => void;
-  /** When the call is overdue: its wall-clock limit and GUARD_GRACE_MS after it was sent (performance.now()). */
+  /** When the call is overdue: its wall-clock limit and GUARD_GRACE_MS after it was sent (guard clock). */
   lateAt: number;
-  guard?: NodeJS.Timeout;
+  /** When the host first answered a ping while the call was overdue. */
+  answeredLateAt?: number;
 }
 
 /** One host process and the calls it is running, by id. */
@@ -79,7 +97,13 @@ class IsolateHost {
   private stderr = '';
   private status = '';
   private killedBecause: string | undefined;
-  /** The ping in flight, while the host is being asked whether it is still there. */
+  /** Set once the host said an isolate in it could not be stopped: it is killed once its calls have ended. */
+  private wedged = false;
+  /**
+   * Invariant: while a call runs in a host not yet being killed, exactly one of these is armed:
+   * the guard, for the earliest deadline of the calls (see arm()), or the probe, for a ping's answer.
+   */
+  private guard: NodeJS.Timeout | undefined;
   private probe: NodeJS.Timeout | undefined;
   private readonly startup: NodeJS.Timeout;
   /** Settles once the host is gone and every call in it has failed. */
@@ -168,37 +192,65 @@ class IsolateHost {
       call.reject(new TypeError((error as Error).message));
       return;
     }
-    call.lateAt = performance.now() + call.limits.wallTimeMs + GUARD_GRACE_MS;
-    call.guard = setTimeout(() => this.overdue(), call.limits.wallTimeMs + GUARD_GRACE_MS);
+    call.lateAt = timers.now() + call.limits.wallTimeMs + GUARD_GRACE_MS;
+    this.arm();
   }
 
-  /** A call is overdue: ping the host, unless a ping is already out. */
-  private overdue(): void {
-    if (this.probe !== undefined || this.retired || this.late().length === 0) return;
+  /** When the guard must look at `call` next: once it is overdue, then once the host has had OVERDUE_LIMIT_MS since it first answered. */
+  private static deadline(call: Call): number {
+    return call.answeredLateAt === undefined ? call.lateAt : call.answeredLateAt + OVERDUE_LIMIT_MS;
+  }
+
+  /**
+   * (Re-)arms the guard for the earliest deadline of the calls running here; called whenever a call
+   * starts or ends, and after every look. A timer may fire a fraction of a millisecond early by the
+   * guard's clock (timers count whole milliseconds of the loop's time): the guard then finds nothing
+   * due and arms again, rounded up, so no call is ever left without a timer.
+   */
+  private arm(): void {
+    clearTimeout(this.guard);
+    this.guard = undefined;
+    if (this.killedBecause !== undefined || this.probe !== undefined || this.calls.size === 0) return;
+    const next = Math.min(...[...this.calls.values()].map(IsolateHost.deadline));
+    this.guard = timers.setTimeout(() => this.look(), Math.max(0, Math.ceil(next - timers.now())) + 1);
+  }
+
+  /** The guard fired: ping the host if a call is due, else wait for the earliest deadline. */
+  private look(): void {
+    this.guard = undefined;
+    if (this.killedBecause !== undefined) return;
+    const now = timers.now();
+    if (![...this.calls.values()].some((call) => now >= IsolateHost.deadline(call))) return this.arm();
     try {
       this.child.send({ kind: 'ping' });
     } catch {
       return; // the channel closed: the host is gone and the disconnect handler fails the calls
     }
     // setImmediate: after a stall of this thread, a pong already received is read before the verdict.
-    this.probe = setTimeout(() => setImmediate(() => this.probe !== undefined && this.stopOverdue('stopped answering')), PROBE_LIMIT_MS);
+    this.probe = timers.setTimeout(() => setImmediate(() => this.probe !== undefined && this.stopOverdue('stopped answering')), PROBE_LIMIT_MS);
   }
 
+  /** The host answered: it gets OVERDUE_LIMIT_MS from its first answer to end each overdue call, else it is killed. */
   private pong(): void {
     clearTimeout(this.probe);
     this.probe = undefined;
-    const late = this.late();
-    if (late.some((call) => performance.now() >= call.lateAt + OVERDUE_LIMIT_MS)) this.stopOverdue(`answers but left it running for ${OVERDUE_LIMIT_MS / 1000} s more`);
-    else if (late.length > 0) for (const call of late) call.guard = setTimeout(() => this.overdue(), GUARD_GRACE_MS);
+    const now = timers.now();
+    for (const call of this.late()) {
+      call.answeredLateAt ??= now;
+      if (now >= call.answeredLateAt + OVERDUE_LIMIT_MS) return this.stopOverdue(`answers but still had it running ${OVERDUE_LIMIT_MS} ms later`);
+    }
+    this.arm();
   }
 
   private late(): Call[] {
-    const now = performance.now();
+    const now = timers.now();
     return [...this.calls.values()].filter((call) => now >= call.lateAt);
   }
 
   /** Fails the overdue calls as time-limit and kills the host; its other calls fail as crashed. */
   private stopOverdue(what: string): void {
+    clearTimeout(this.guard);
+    this.guard = undefined;
     this.probe = undefined;
     for (const call of this.late()) {
       this.settle(call.message.id);
@@ -210,6 +262,12 @@ class IsolateHost {
 
   private receive(message: HostMessage): void {
     if (message?.kind === 'pong') return this.pong();
+    if (message?.kind === 'wedged') {
+      this.wedged = true;
+      this.retired = true;
+      if (this.calls.size === 0) void this.kill(WEDGED);
+      return;
+    }
     if (message?.kind === 'ready') {
       this.pid = message.pid;
       clearTimeout(this.startup);
@@ -230,10 +288,11 @@ class IsolateHost {
   private settle(id: number): Call | undefined {
     const call = this.calls.get(id);
     if (call !== undefined) {
-      clearTimeout(call.guard);
       this.calls.delete(id);
+      this.arm();
     }
-    // A host being killed stays held until it is gone (failAll lets go).
+    // A wedged host is killed once the last call in it has ended; one being killed stays held until it is gone (failAll lets go).
+    if (this.wedged && this.calls.size === 0) void this.kill(WEDGED);
     if (this.calls.size === 0 && this.waiting.length === 0 && !this.retired) this.hold(false);
     return call;
   }
@@ -263,13 +322,12 @@ class IsolateHost {
     this.retired = true;
     clearTimeout(this.startup);
     clearTimeout(this.probe);
+    clearTimeout(this.guard);
     this.probe = undefined;
+    this.guard = undefined;
     const calls = [...this.calls.values(), ...this.waiting.splice(0)];
     this.calls.clear();
-    for (const call of calls) {
-      clearTimeout(call.guard);
-      call.reject(this.death(call.limits));
-    }
+    for (const call of calls) call.reject(this.death(call.limits));
     this.hold(false);
     this.finished();
   }

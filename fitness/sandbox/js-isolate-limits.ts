@@ -1,5 +1,6 @@
-// The JS isolate's options with their defaults applied and checked, and the message for a candidate that does not parse.
+// The JS isolate's options with their defaults applied and checked, the message for a candidate that does not parse, and the guard that ends a call whose isolate cannot be stopped.
 import type { IsolateOptions } from './js-isolate.js';
+import { SandboxError } from './sandbox-error.js';
 
 /** Every limit of one call, defaults applied. */
 export interface Limits {
@@ -58,4 +59,61 @@ export function describeCompileError(error: unknown, filename: string, code: str
   const line = at === null ? Number.NaN : Number(at[2]);
   const where = !Number.isFinite(line) ? '' : line > code.split('\n').length ? ' at the end of the file (is a bracket left open?)' : ` (line ${line})`;
   return `${filename} does not parse: ${message}${where}`;
+}
+
+/**
+ * How long an isolate disposed at a limit may take to stop. V8 checks for termination in
+ * JavaScript loops but not inside some built-ins: a loop in `indexOf`, `includes`, `lastIndexOf`,
+ * `fill`, `reverse`, `join` or `Array.from` over a huge array-like (a proxy included) runs on after
+ * dispose(), its promise never settles, and its thread spins until the process ends.
+ */
+export const DISPOSE_GRACE_MS = 250;
+/** When the call has not ended this long past its wall-clock limit although nothing disposed its isolate (the watchdog could not act), it counts as wedged too. */
+export const WALL_GRACE_MS = 500;
+
+/** Told once a call is given up as wedged: its isolate's thread may still be running. */
+type WedgedListener = () => void;
+let wedgedListener: WedgedListener | undefined;
+
+/** The isolate host registers here: a wedged isolate's thread cannot be stopped, so its process must end (js-isolate-child.ts). */
+export function onWedgedIsolate(listener: WedgedListener): void {
+  wedgedListener = listener;
+}
+
+/**
+ * Runs `call` (one isolate call, which must call `disposed(why)` right after disposing its isolate
+ * at a limit) and makes sure it ends: as `time-limit` when the isolate has not stopped
+ * DISPOSE_GRACE_MS after disposal, or WALL_GRACE_MS past the wall-clock limit whatever happened.
+ * Invariant: from the start until the call settles, a timer is armed that ends it.
+ */
+export function endsInTime<T>(limits: Limits, call: (disposed: (why: 'cpu' | 'wall') => void) => Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let done = false;
+    const giveUp = (why: 'cpu' | 'wall' | undefined): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(backstop);
+      clearTimeout(grace);
+      wedgedListener?.();
+      reject(new SandboxError('time-limit', wedgedMessage(limits, why)));
+    };
+    // A disposal already under way has its own grace: the backstop leaves the verdict to it.
+    const backstop = setTimeout(() => { if (grace === undefined) giveUp(undefined); }, limits.wallTimeMs + WALL_GRACE_MS);
+    let grace: NodeJS.Timeout | undefined;
+    const disposed = (why: 'cpu' | 'wall'): void => {
+      if (!done && grace === undefined) grace = setTimeout(() => giveUp(why), DISPOSE_GRACE_MS);
+    };
+    const settle = (): void => {
+      done = true;
+      clearTimeout(backstop);
+      clearTimeout(grace);
+    };
+    call(disposed).then((value) => { if (!done) { settle(); resolve(value); } }, (error: unknown) => { if (!done) { settle(); reject(error); } });
+  });
+}
+
+function wedgedMessage({ filename, cpuTimeMs, wallTimeMs }: Limits, why: 'cpu' | 'wall' | undefined): string {
+  const limit = why === 'cpu' ? `the ${cpuTimeMs} ms CPU time limit` : `the ${wallTimeMs} ms wall-clock limit`;
+  return `${filename} ran past ${limit} and its isolate could not be stopped within ${why === undefined ? WALL_GRACE_MS : DISPOSE_GRACE_MS} ms ` +
+    '(a loop inside a built-in V8 does not interrupt, such as indexOf or join over a huge array-like)';
 }

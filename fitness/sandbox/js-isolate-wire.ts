@@ -14,10 +14,14 @@ export interface CallMessage {
 /** What the caller sends: calls, and a ping when a call is overdue (js-isolate-host.ts). */
 export type CallerMessage = CallMessage | { kind: 'ping' };
 
-/** What the host sends: once `ready` with its pid, then one `done` or `failed` per call, in any order, and a `pong` per ping. */
+/**
+ * What the host sends: once `ready` with its pid, then one `done` or `failed` per call, in any order,
+ * a `pong` per ping, and `wedged` when an isolate in it could not be stopped (it must be replaced).
+ */
 export type HostMessage =
   | { kind: 'ready'; pid: number }
   | { kind: 'pong' }
+  | { kind: 'wedged' }
   | { kind: 'done'; id: number; result: IsolateResult }
   | { kind: 'failed'; id: number; error: WireError };
 

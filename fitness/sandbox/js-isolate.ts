@@ -6,7 +6,7 @@ import { SandboxError } from './sandbox-error.js';
 import { runInHostProcess } from './js-isolate-host.js';
 import { IDENTIFIER, MAX_DESCRIPTION, PRELUDE, RESERVED, wrapCandidate } from './js-isolate-prelude.js';
 import { clipChars, decodeRecord } from './js-isolate-record.js';
-import { describeCompileError, limitsOf, type Limits } from './js-isolate-limits.js';
+import { describeCompileError, endsInTime, limitsOf, type Limits } from './js-isolate-limits.js';
 
 /**
  * One call of a candidate's function. Everything the isolate receives is copied in; nothing of
@@ -236,11 +236,11 @@ export async function runInIsolate(options: IsolateOptions): Promise<IsolateResu
   const host = options.host ?? 'process';
   if (host === 'process') return runInHostProcess(options, limits);
   if (host !== 'thread') throw new TypeError(`runInIsolate: host must be 'process' or 'thread' (got ${JSON.stringify(host)})`);
-  return runInThread(options, limits);
+  return endsInTime(limits, (disposed) => runInThread(options, limits, disposed));
 }
 
-/** The call in this thread's own isolate. */
-async function runInThread(options: IsolateOptions, limits: Limits): Promise<IsolateResult> {
+/** The call in this thread's own isolate; `disposed` is told when the watchdog disposes it (see endsInTime). */
+async function runInThread(options: IsolateOptions, limits: Limits, disposed: (why: 'cpu' | 'wall') => void): Promise<IsolateResult> {
   const { filename } = limits;
   const grants = Object.entries(options.grants ?? {});
   // Copying the arguments first turns an uncloneable one into the caller's TypeError, before any isolate work.
@@ -252,6 +252,7 @@ async function runInThread(options: IsolateOptions, limits: Limits): Promise<Iso
   const watchdog = watch(isolate, limits, (why) => {
     killed = why;
     isolate.dispose();
+    disposed(why);
   });
   let context: ivm.Context | undefined;
   const references: Array<{ release(): void }> = [];

@@ -1,6 +1,5 @@
 // Checks the isolate host: one child process per calling thread that contains V8's aborts, ends with its caller, gets no environment, and is replaced when it dies; and the thread mode beside it.
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -9,10 +8,10 @@ import { isolateHostPid, stopIsolateHost } from '../../../fitness/sandbox/js-iso
 import { isSandboxError } from '../../../fitness/sandbox/sandbox-error.js';
 import { mulberry32 } from '../../../examples/shared/prng.js';
 import { failure, run } from '../../helpers/isolate.js';
+import { ended, endsWithin, inProcess } from '../../helpers/isolate-host.js';
 
 const modulePath = fileURLToPath(new URL('../../../fitness/sandbox/js-isolate.ts', import.meta.url));
 const hostPath = fileURLToPath(new URL('../../../fitness/sandbox/js-isolate-host.ts', import.meta.url));
-
 
 /** A normal call that must still work, in the same thread, after a hostile one. */
 async function stillWorks(t: import('ava').ExecutionContext): Promise<void> {
@@ -22,25 +21,6 @@ async function stillWorks(t: import('ava').ExecutionContext): Promise<void> {
 const tsxApi = import.meta.resolve('tsx/esm/api');
 const moduleUrl = pathToFileURL(modulePath).href;
 const hostUrl = pathToFileURL(hostPath).href;
-
-/** True once `pid` has ended: no such process, or a zombie that is not this process's to reap (the host is spawned through a watcher). */
-function ended(pid: number): boolean {
-  let status: string;
-  try {
-    status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    return true;
-  }
-  return /^State:\s+Z/m.test(status) && !new RegExp(`^PPid:\\s+${process.pid}$`, 'm').test(status);
-}
-
-/** Waits until `pid` has ended; false if it is still running after `ms`. */
-async function endsWithin(pid: number, ms: number): Promise<boolean> {
-  for (const deadline = Date.now() + ms; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 50))) {
-    if (ended(pid)) return true;
-  }
-  return ended(pid);
-}
 
 /** Runs `body` (an async function body with runInIsolate, isolateHostPid and post in scope) in a worker thread; next() is its next message. */
 function inWorker(body: string, env?: NodeJS.ProcessEnv) {
@@ -64,28 +44,6 @@ function inWorker(body: string, env?: NodeJS.ProcessEnv) {
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
   const next = () => (inbox.length > 0 ? Promise.resolve(inbox.shift()) : new Promise<unknown>((resolve) => waiting.push(resolve)));
   return { worker, next, exited };
-}
-
-/** Runs an ES module `script` in a Node process of its own (through sh, only to switch core dumps off); its stdout lines arrive as `lines`. */
-function inProcess(script: string) {
-  const child = spawn('sh', ['-c', 'ulimit -c 0; exec "$0" "$@"', process.execPath, '--import=tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  const waiting: Array<[RegExp, (match: RegExpExecArray) => void]> = [];
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-    for (const [i, [pattern, resolve]] of [...waiting.entries()].reverse()) {
-      const match = pattern.exec(stdout);
-      if (match !== null) { waiting.splice(i, 1); resolve(match); }
-    }
-  });
-  child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
-  const closed = new Promise<[number | null, string | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
-  const output = (pattern: RegExp) => new Promise<RegExpExecArray>((resolve) => {
-    const match = pattern.exec(stdout);
-    if (match === null) waiting.push([pattern, resolve]); else resolve(match);
-  });
-  return { child, output, closed, text: () => ({ stdout, stderr }) };
 }
 
 const WORKER_CALLS = `
