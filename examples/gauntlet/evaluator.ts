@@ -15,17 +15,34 @@ export const HELD_OUT_CASES = 12;
 /** The smoke stage's cases: small, fixed, and enough to tell a program that works at all. */
 export const SMOKE_CASES: number[][] = [[3, 1, 2], [5], [-1, 4, 10]];
 
-/** Calls summarize on every case inside the isolate (one crossing of the boundary) and awaits async answers there. */
-const HARNESS = `async function (summarize, cases) {
-  if (typeof summarize !== 'function') throw new TypeError('program.js defines no function summarize');
-  const answers = [];
-  for (const c of cases) answers.push(await summarize(c.slice()));
-  return answers;
-}`;
+/**
+ * Calls summarize on every case inside the isolate (one crossing of the boundary) and awaits async
+ * answers there. It is evaluated before program.js loads and captures what it calls then; it reads
+ * the cases (copied in before the program ran) by index, and collects the answers in an array with
+ * no prototype, so that a `then` or `toJSON` the program puts on Object.prototype or
+ * Array.prototype neither sees nor replaces them. The answers are still the program's to shape:
+ * the host checks each one (isCorrect).
+ */
+const HARNESS = `(function () {
+  const Refusal = TypeError;
+  const bare = Object.setPrototypeOf;
+  return async function (summarize, cases) {
+    if (typeof summarize !== 'function') throw new Refusal('program.js defines no function summarize');
+    const answers = bare([], null);
+    const count = cases.length;
+    for (let k = 0; k < count; k++) {
+      const c = cases[k];
+      const copy = [];
+      for (let i = 0; i < c.length; i++) copy[i] = c[i];
+      answers[k] = await summarize(copy);
+    }
+    return answers;
+  };
+})()`;
 
 async function runJs(code: string, cases: number[][], seed: number): Promise<{ answers: unknown[]; console: string }> {
   const run = await runInIsolate({ code, filename: JS_FILE, entry: 'summarize', harness: HARNESS, args: [cases], seed, ...JS_LIMITS });
-  // The harness ran after the candidate, which may have replaced Array or its prototype: check the shape here.
+  // Whatever the harness returns is parsed here from JSON text: check its shape, and each answer with isCorrect.
   if (!Array.isArray(run.value) || run.value.length !== cases.length) throw new SandboxError('no-result', `${JS_FILE} did not give one answer per case`);
   return { answers: run.value, console: run.console };
 }
