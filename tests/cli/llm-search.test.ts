@@ -305,3 +305,70 @@ test('Ctrl-C lets the LLM calls in flight finish and stores them: the resumed ru
   t.deepEqual(logOf(stopped), logOf(reference));
   t.is(server.stats().requests - before, ledger(stopped).length, 'every request the endpoint answered was asked once');
 });
+
+/** An OpenAI-like endpoint for reasoning models: refuses max_tokens and any temperature, as OpenAI's o-series does. */
+function reasoningEndpoint(body: { max_tokens?: number; temperature?: number; messages: Array<{ role: string; content: string }> }): Behaviour {
+  if (body.max_tokens !== undefined) {
+    return { status: 400, code: 'unsupported_parameter', param: 'max_tokens', message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead." };
+  }
+  if (body.temperature !== undefined) {
+    return { status: 400, code: 'unsupported_value', param: 'temperature', message: `Unsupported value: 'temperature' does not support ${body.temperature} with this model. Only the default (1) value is supported.` };
+  }
+  return { answer: towardZero(body as never) };
+}
+
+test('an endpoint that refuses a parameter stops the run at once (exit 2) with its message and what to set, every request ledgered', async (t) => {
+  const server = await startOpenAiLoopback((_index, body) => reasoningEndpoint(body));
+  t.teardown(() => server.close());
+  const dir = tempDir();
+  const db = join(dir, 'run.sqlite');
+  // A model name the engine does not know as a reasoning model, so max_tokens and a temperature are sent.
+  const config = sphereConfig(dir, { llm: { models: [{ name: 'local-reasoner' }], temperatures: [0.7], consecutiveFailureLimit: 8 } });
+  const r = await runCli(['run', config, '--db', db, '--quiet', '--base-url', server.baseURL]);
+  t.is(r.code, 2, r.stderr);
+  t.regex(r.stderr, /llm\.models\[0\] \(local-reasoner\): .*Unsupported parameter: 'max_tokens' is not supported with this model/);
+  t.regex(r.stderr, /set "maxCompletionTokens" for this model/);
+  t.true(server.requests.length <= 2, `stopped after ${server.requests.length} requests, not after 8 failures`);
+  t.is(ledger(db).length, server.requests.length, 'every request is in the ledger');
+  t.is(JSON.parse((await runCli(['status', db, '--json'])).stdout).status, 'stopped');
+});
+
+test('o-series and gpt-5 models work out of the box: max_completion_tokens, no temperature, one arm per operator', async (t) => {
+  const server = await startOpenAiLoopback((_index, body) => reasoningEndpoint(body));
+  t.teardown(() => server.close());
+  const dir = tempDir();
+  const db = join(dir, 'run.sqlite');
+  const config = sphereConfig(dir, { llm: { models: [{ name: 'o3-mini', reasoningEffort: 'low' }, { name: 'gpt-5-mini' }], temperatures: [0.4, 1], maxTokens: 5000 } });
+  const r = await runCli(['run', config, '--db', db, '--quiet', '--base-url', server.baseURL]);
+  t.is(r.code, 0, r.stderr);
+  t.true(server.requests.length > 0);
+  for (const q of server.requests) {
+    t.is(q.body.max_completion_tokens, 5000);
+    t.false('max_tokens' in q.body || 'temperature' in q.body);
+    t.is(q.body.reasoning_effort, q.body.model === 'o3-mini' ? 'low' : undefined);
+  }
+  const status = JSON.parse((await runCli(['status', db, '--json'])).stdout);
+  t.deepEqual(status.arms.map((a: { label: string }) => a.label).sort(), ['llm-diff|gpt-5-mini|t=default', 'llm-diff|o3-mini|t=default']);
+  t.is(status.llm.calls, server.requests.length);
+});
+
+test('answers of HTTP 200 that are no chat completion are retried, never crash the run, and every request is in the ledger', async (t) => {
+  const broken: Behaviour[] = [
+    { raw: '{"error":{"message":"upstream timed out","type":"server_error"}}' },
+    { raw: '<html><body>502 Bad Gateway</body></html>', contentType: 'text/html' },
+    { raw: '{"choices":[]}' },
+    { raw: 'data: {"choices":[{"delta":{"content":"x"}}]}\n\ndata: [DONE]\n\n', contentType: 'text/event-stream' },
+    { truncate: '{"choices":[{"message":{"content":"<<<<<<< SEARCH' },
+  ];
+  const server = await startOpenAiLoopback((index, body) => (index % 2 === 0 ? broken[(index / 2) % broken.length]! : { answer: towardZero(body) }));
+  t.teardown(() => server.close());
+  const dir = tempDir();
+  const db = join(dir, 'run.sqlite');
+  const r = await runCli(['run', sphereConfig(dir), '--db', db, '--quiet', '--base-url', server.baseURL]);
+  t.is(r.code, 0, r.stderr);
+  t.is(committedIterations(db), 10);
+  const rows = ledger(db);
+  t.is(rows.length, server.requests.length, 'one ledger row per HTTP request');
+  t.true(rows.filter((c) => c.outcome === 'bad-response').length >= 5);
+  t.is(JSON.parse((await runCli(['status', db, '--json'])).stdout).llm.calls, server.requests.length);
+});
