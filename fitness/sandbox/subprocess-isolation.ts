@@ -1,7 +1,11 @@
 // Detects, once per thread, which isolation mechanisms this machine allows the subprocess sandbox.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findCgroupPlace, tryCgroup, type CgroupPlace } from './subprocess-cgroup.js';
+import type { LaunchTools } from './subprocess-launch.js';
+import { ROOT_SETUP, buildRoot } from './subprocess-mounts.js';
 
 /** What the subprocess sandbox can enforce on this machine; reported with every result. */
 export interface SandboxIsolation {
@@ -23,8 +27,30 @@ export interface SandboxIsolation {
    * namespace; null: not root, the candidate runs as the current user.
    */
   dropToUser: 'sandbox-uid' | 'nobody' | null;
-  /** `cpuSeconds`, `memoryMb`, `maxFileMb` and `maxProcesses` are enforced, as rlimits set by prlimit. */
+  /** `cpuSeconds`, `memoryMb` (per process), `maxFileMb` and `maxProcesses` (per uid, unless treeLimits) are enforced, as rlimits set by prlimit. */
   rlimits: boolean;
+  /**
+   * The candidate runs in a root of its own (a private mount namespace, the old root detached): the
+   * system directories (/usr, /bin, /lib…, /sbin, /etc) and `readPaths` read-only, its working
+   * directory and `writePaths` writable, a fresh size-capped tmpfs at /tmp and /dev/shm (/var/tmp
+   * leads to /tmp), the six usual devices and its own /proc. Nothing else of the host is there (/run,
+   * /var, /home, /root, the host's /tmp and /dev/shm…): a unix socket bound to a path of the host is
+   * unreachable, and nothing it writes outside its working directory and `writePaths` outlives it.
+   */
+  privateMounts: boolean;
+  /** Its own System V IPC and POSIX message-queue namespace: shared memory segments, semaphores and queues it makes die with it, and the host's are invisible. */
+  ipcNamespace: boolean;
+  /** `PR_SET_NO_NEW_PRIVS` and no capabilities: a setuid or file-capability binary runs with the candidate's own privileges. */
+  noNewPrivs: boolean;
+  /** The candidate inherits no file descriptor but 0–2, whatever the launching process has open without close-on-exec. */
+  closedFds: boolean;
+  /**
+   * A cgroup of its own holds the candidate's whole tree: `memoryMb` is then also the memory of all its
+   * processes together (tmpfs files included, no swap; past it the kernel kills one and the run fails
+   * with `out-of-memory`), and `maxProcesses` counts the tree's processes and threads. Removed after
+   * the run. null: memory is limited per process only, and processes per uid (see `dropToUser`).
+   */
+  treeLimits: 'cgroup-v2' | 'cgroup-v1' | null;
   /** One sentence per mechanism that is missing or has a caveat, saying what is therefore not enforced. */
   notes: string[];
 }
@@ -39,11 +65,16 @@ export interface SandboxPlan {
   /** Absolute path of prlimit when rlimits are available. */
   prlimit: string | null;
   /**
-   * Whether to set RLIMIT_NPROC: only where the count is the sandbox's own, more or less (uid 65534,
-   * or a fresh user namespace). Root ignores it, and for the current user outside a user namespace
-   * it would count all of that user's processes, so that a modest limit would forbid any fork.
+   * Whether to set RLIMIT_NPROC: only without a cgroup, and where the count is the sandbox's own, more
+   * or less (a uid of its own or 65534, or a fresh user namespace). Root ignores it, and for the
+   * current user outside a user namespace it would count all of that user's processes, so that a
+   * modest limit would forbid any fork.
    */
   limitProcesses: boolean;
+  /** The tools of the chain the init starts the candidate through (subprocess-launch.ts). */
+  tools: LaunchTools;
+  /** Where the sandboxes' cgroups are made, when treeLimits. */
+  cgroup: CgroupPlace | null;
 }
 
 /** The uid and gid of nobody on Debian and most distributions; also the kernel's overflow id. */
@@ -71,6 +102,7 @@ function detect(): SandboxPlan {
   const notes: string[] = [];
   const root = process.getuid?.() === 0;
   const yes = findTool('true') ?? '/bin/true';
+  const sh = findTool('sh') ?? '/bin/sh';
   const works = (file: string | null, args: string[], ids?: { uid: number; gid: number }): boolean =>
     file !== null && spawnSync(file, args, { stdio: 'ignore', env: {}, timeout: 10_000, ...ids }).status === 0;
 
@@ -79,6 +111,7 @@ function detect(): SandboxPlan {
   let unshareArgs = [...(root ? [] : ['--user', '--map-root-user']), '--pid', '--fork', '--kill-child'];
   let privateProc = false;
   let netNamespace = false;
+  let ipcNamespace = false;
   if (works(unshare, [...unshareArgs, '--mount-proc', '--', yes])) {
     unshareArgs = [...unshareArgs, '--mount-proc'];
     privateProc = true;
@@ -87,6 +120,8 @@ function detect(): SandboxPlan {
   }
   if (unshare !== null) {
     netNamespace = works(unshare, [...unshareArgs, '--net', '--', yes]);
+    ipcNamespace = works(unshare, [...unshareArgs, '--ipc', '--', yes]);
+    if (ipcNamespace) unshareArgs = [...unshareArgs, '--ipc'];
   }
   const pidNamespace = unshare !== null;
 
@@ -95,23 +130,78 @@ function detect(): SandboxPlan {
   // A container that maps only 65536 ids refuses SANDBOX_UID_BASE; nobody then.
   const ownUid = root && pidNamespace && works(yes, [], { uid: SANDBOX_UID_BASE, gid: SANDBOX_UID_BASE });
   const dropToUser = ownUid ? 'sandbox-uid' : root && works(yes, [], { uid: NOBODY, gid: NOBODY }) ? 'nobody' : null;
-  const limitProcesses = prlimit !== null && (dropToUser !== null || (!root && pidNamespace));
 
-  if (!pidNamespace) notes.push('no PID namespace (unshare missing or not permitted): a process the candidate detaches with setsid can outlive it');
+  // The chain the init starts the candidate through needs setpriv to drop privileges after the root-only steps.
+  const setprivFound = pidNamespace ? findTool('setpriv') : null;
+  const id = dropToUser === 'sandbox-uid' ? SANDBOX_UID_BASE : NOBODY;
+  const ids = dropToUser === null ? [] : [`--regid=${id}`, `--reuid=${id}`, '--clear-groups'];
+  const setpriv = works(setprivFound, [...ids, '--no-new-privs', '--bounding-set=-all', '--inh-caps=-all', '--', yes]) ? setprivFound : null;
+  const tools: LaunchTools = { sh, unshare, mount: findTool('mount'), pivotRoot: findTool('pivot_root'), umount: findTool('umount'), setpriv, env: findTool('env') };
+
+  // A candidate that shares its init's uid could reach the host's root through /proc/1/root: root only.
+  const rootProblem = !root ? 'not running as root' : setpriv === null ? 'setpriv missing or not working' : tryPrivateRoot(tools, unshareArgs);
+  const privateMounts = rootProblem === null;
+  if (!privateMounts) tools.unshare = null;
+
+  let cgroup: CgroupPlace | null = null;
+  if (pidNamespace && (setpriv !== null || !root)) {
+    const place = findCgroupPlace();
+    const problem = typeof place === 'string' ? place : tryCgroup(place, sh);
+    if (problem === null) cgroup = place as CgroupPlace;
+    else notes.push(`no cgroup for the tree: memoryMb limits each process alone and maxProcesses counts per uid (${problem})`);
+  } else {
+    notes.push(`no cgroup for the tree (${pidNamespace ? 'setpriv missing' : 'no PID namespace'}): memoryMb limits each process alone and maxProcesses counts per uid`);
+  }
+  const limitProcesses = prlimit !== null && cgroup === null && (dropToUser !== null || (!root && pidNamespace));
+
+  if (!pidNamespace) notes.push('no PID namespace (unshare missing or not permitted): a process the candidate detaches with setsid can outlive it, and it inherits every file descriptor this process has open without close-on-exec');
   else if (!privateProc) notes.push("no private /proc: the candidate can list the machine's processes and their command lines");
-  if (!netNamespace) notes.push('no network namespace: network: false is not enforced');
-  if (prlimit === null) notes.push('prlimit missing or not working: cpuSeconds, memoryMb, maxFileMb and maxProcesses are not enforced');
+  if (!netNamespace) notes.push('no network namespace: network: false is not enforced, and abstract unix sockets of the host are reachable');
+  if (pidNamespace && !ipcNamespace) notes.push("no IPC namespace: System V shared memory and message queues the candidate makes outlive it, and the host's are reachable");
+  if (!privateMounts) notes.push(`no private root (${rootProblem}): the candidate sees the host's files as its uid may, can reach unix sockets bound to a path, and what it writes in /tmp or /dev/shm outlives it`);
+  if (pidNamespace && setpriv === null) notes.push('setpriv missing or not working: no no_new_privs, so a setuid binary runs with its privileges');
+  if (prlimit === null) notes.push('prlimit missing or not working: cpuSeconds, memoryMb, maxFileMb and maxProcesses are not enforced per process');
   if (dropToUser === null) {
     notes.push(root
-      ? 'cannot switch to uid 65534: the candidate runs as root and maxProcesses is not enforced'
+      ? 'cannot switch to uid 65534: the candidate runs as root'
       : 'not running as root: the candidate runs as the current user and can read what that user can');
-    if (!root && prlimit !== null && !limitProcesses) notes.push('maxProcesses is not enforced: outside a user namespace it would count every process of the current user');
+    if (!root && prlimit !== null && !limitProcesses && cgroup === null) notes.push('maxProcesses is not enforced: outside a user namespace it would count every process of the current user');
   } else if (dropToUser === 'nobody') {
     if (limitProcesses) notes.push('maxProcesses counts every process of uid 65534 on the machine, those of concurrent sandboxes included');
   } else {
     notes.push("the candidate's uid has no entry in /etc/passwd: looking it up (getpwuid, os.userInfo()) fails");
   }
-  return { isolation: { pidNamespace, privateProc, netNamespace, dropToUser, rlimits: prlimit !== null, notes }, unshare, unshareArgs, prlimit, limitProcesses };
+  const isolation: SandboxIsolation = {
+    pidNamespace, privateProc, netNamespace, dropToUser, rlimits: prlimit !== null,
+    privateMounts, ipcNamespace, noNewPrivs: setpriv !== null, closedFds: pidNamespace, treeLimits: cgroup?.kind ?? null, notes,
+  };
+  return { isolation, unshare, unshareArgs, prlimit, limitProcesses, tools, cgroup };
+}
+
+/**
+ * Sets a private root up once, as a sandbox does, and checks from inside that the host's files are
+ * gone and the tmpfs is writable. Returns null when it all works, else what failed.
+ */
+function tryPrivateRoot(tools: LaunchTools, unshareArgs: string[]): string | null {
+  const { unshare, mount, pivotRoot, umount, sh } = tools;
+  if (unshare === null || mount === null || pivotRoot === null || umount === null) return 'unshare, mount, pivot_root or umount missing';
+  const base = mkdtempSync(join(tmpdir(), 'ouroboros-sandbox-probe-'));
+  try {
+    const workdir = join(base, 'work');
+    mkdirSync(workdir);
+    mkdirSync(join(base, 'root'));
+    const fstab = join(base, 'fstab');
+    writeFileSync(fstab, buildRoot(join(base, 'root'), { workdir, readPaths: [], writePaths: [], tmpMb: 1 }));
+    const check = `test ! -e "${fstab}" && test -d "${workdir}" && : > /tmp/x && : > /dev/shm/x && ! ( : > /usr/x ) 2>/dev/null`;
+    const run = spawnSync(unshare, [...unshareArgs, '--', unshare, '--mount', '--propagation', 'private', '--', sh, '-c', ROOT_SETUP, 'sh',
+      mount, pivotRoot, umount, fstab, join(base, 'root'), workdir, sh, '-c', check], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: {}, timeout: 10_000 });
+    if (run.status === 0 && String(run.output[3]) === 'ok\n') return null;
+    return `setting it up failed: ${String(run.stderr).trim().split('\n').slice(-2).join(' ') || `exit ${run.status ?? run.signal}`}`;
+  } catch (error) {
+    return `setting it up failed: ${String(error)}`;
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
 }
 
 /** The absolute path of an executable among TOOL_DIRS, or null. */

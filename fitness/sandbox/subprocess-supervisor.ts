@@ -1,9 +1,12 @@
 // Starts a sandboxed program, enforces its wall-clock and output limits, and reports how it ended.
 import { spawn } from 'node:child_process';
+import { readdirSync, readlinkSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { SandboxError, type SandboxReason } from './sandbox-error.js';
+import { makeCgroup, oomKills, removeCgroup, type SandboxCgroup } from './subprocess-cgroup.js';
 import { INIT_SOURCE, InitReader, childPidOf, type InitStart } from './subprocess-init.js';
 import { NOBODY, SANDBOX_UID_BASE, type SandboxPlan } from './subprocess-isolation.js';
+import { launchChain } from './subprocess-launch.js';
 import { giveWorkdir } from './subprocess-workdir.js';
 
 /** The program as it is to be executed: prlimit and its arguments when rlimits are on. */
@@ -16,6 +19,10 @@ export interface Program {
   cwd: string;
   /** Written to its standard input, which is then closed. */
   stdin: string;
+  /** The sandbox's directory, which the init removes should this thread vanish. */
+  base: string;
+  /** The private root to enter (see subprocess-launch.ts), or null. */
+  root: { fstab: string; dir: string; workdir: string } | null;
 }
 
 /** The limits the supervisor enforces or interprets (the rlimits themselves are in `Program`). */
@@ -27,6 +34,10 @@ export interface SupervisorLimits {
   cpuSeconds: number | undefined;
   /** Set: a SIGXFSZ death is the file-size limit. */
   maxFileMb: number | undefined;
+  /** The tree's memory in its cgroup, when there is one. */
+  memoryMb: number | undefined;
+  /** The tree's pids.max in its cgroup, when there is one. */
+  maxProcesses: number;
 }
 
 /** How the program ended, when no limit stopped it. */
@@ -44,12 +55,15 @@ const STARTUP_LIMIT_MS = 30_000;
 const KILL_GRACE_MS = 2_000;
 /** Without a PID namespace, how long to wait for pipes held open by a process that escaped the kill. */
 const PIPE_GRACE_MS = 1_000;
+const MIB = 1024 * 1024;
 
 /**
  * Runs `program` under the plan's isolation and waits until it and everything it started are gone.
  * With a PID namespace: unshare starts the init (subprocess-init.ts), which says hello; the
- * supervisor then learns the init's host pid, hands the working directory to the candidate's uid
- * and tells the init to start the program; the wall clock starts then. Without one: the program is
+ * supervisor then learns the init's host pid, hands the working directory to the candidate's uid,
+ * makes the tree's cgroup and tells the init to start the program through the launch chain
+ * (subprocess-launch.ts); the wall clock starts when the init reports the chain's set-up done. The
+ * cgroup is removed afterwards, however the run ended. Without a PID namespace: the program is
  * spawned directly in its own process group.
  */
 export async function supervise(plan: SandboxPlan, program: Program, limits: SupervisorLimits): Promise<ProgramEnd> {
@@ -75,8 +89,9 @@ export async function supervise(plan: SandboxPlan, program: Program, limits: Sup
     initPid: number | null;
     startedAt: number | null;
     endedAt: number | null;
-    ending: { code: number | null; signal: NodeJS.Signals | null } | { error: string } | null;
-  } = { stopped: null, initPid: null, startedAt: null, endedAt: null, ending: null };
+    ending: { code: number | null; signal: NodeJS.Signals | null; wallMs?: number } | { error: string } | null;
+    cgroup: SandboxCgroup | null;
+  } = { stopped: null, initPid: null, startedAt: null, endedAt: null, ending: null, cgroup: null };
   let timer: NodeJS.Timeout | undefined;
   const running = () => child.exitCode === null && child.signalCode === null;
 
@@ -116,10 +131,10 @@ export async function supervise(plan: SandboxPlan, program: Program, limits: Sup
       const ids = plan.isolation.dropToUser === 'sandbox-uid' ? { uid: SANDBOX_UID_BASE + initPid, gid: SANDBOX_UID_BASE + initPid } : nobody;
       if (ids !== null) await giveWorkdir(program.cwd, ids);
       if (state.stopped !== null) return;
-      const start: InitStart = { file: program.file, args: program.args, env: program.env, cwd: program.cwd, ...ids };
+      if (plan.cgroup !== null) state.cgroup = makeCgroup(plan.cgroup, { memoryBytes: limits.memoryMb === undefined ? null : limits.memoryMb * MIB, processes: limits.maxProcesses });
+      const chain = launchChain(plan.tools, { file: program.file, args: program.args, env: program.env, ids, cgroups: state.cgroup?.procs.length ?? 0, root: program.root });
+      const start: InitStart = { ...chain, cwd: program.cwd, cgroupProcs: state.cgroup?.procs ?? [], closeFds: inheritedFds(child.pid!, initPid), remove: program.base };
       control.write(`${JSON.stringify(start)}\n`);
-      clearTimeout(startup);
-      begin();
     };
     control.on('error', () => undefined);
     control.on('data', (chunk: Buffer) => {
@@ -128,7 +143,10 @@ export async function supervise(plan: SandboxPlan, program: Program, limits: Sup
           // Never start a program that could not be killed precisely.
           state.initPid = childPidOf(child.pid!);
           if (state.initPid === null) stop('startup', 'the sandbox cannot find its init process');
-          else launch(state.initPid).catch((error: unknown) => stop('startup', `the sandbox cannot prepare the working directory: ${String(error)}`));
+          else launch(state.initPid).catch((error: unknown) => stop('startup', `the sandbox cannot prepare the program's start: ${String(error)}`));
+        } else if ('started' in report) {
+          clearTimeout(startup);
+          begin();
         } else {
           state.endedAt = performance.now();
           state.ending = report;
@@ -140,40 +158,68 @@ export async function supervise(plan: SandboxPlan, program: Program, limits: Sup
   }
   child.stdin!.end(program.stdin);
 
+  let killedForMemory = 0;
   try {
-    await exited;
-  } finally {
-    clearTimeout(timer);
-    clearTimeout(startup);
-  }
-  state.endedAt ??= performance.now();
-  if (!namespaced) {
-    // Background processes left in the group; one that called setsid escapes, and may hold the pipes.
-    signal(-child.pid!, 'SIGKILL');
-    if ((await Promise.race([closed.then(() => true), delay(PIPE_GRACE_MS)])) !== true) {
-      child.stdout!.destroy();
-      child.stderr!.destroy();
+    try {
+      await exited;
+    } finally {
+      clearTimeout(timer);
+      clearTimeout(startup);
     }
+    state.endedAt ??= performance.now();
+    if (!namespaced) {
+      // Background processes left in the group; one that called setsid escapes, and may hold the pipes.
+      signal(-child.pid!, 'SIGKILL');
+      if ((await Promise.race([closed.then(() => true), delay(PIPE_GRACE_MS)])) !== true) {
+        child.stdout!.destroy();
+        child.stderr!.destroy();
+      }
+    }
+    await closed;
+    if (state.cgroup !== null && plan.cgroup !== null) killedForMemory = await oomKills(plan.cgroup, state.cgroup);
+  } finally {
+    // The namespace is empty once unshare has exited, so the cgroup is too (or soon is).
+    if (state.cgroup !== null) await removeCgroup(state.cgroup);
   }
-  await closed;
 
   const output = { stdout: stdout.text(), stderr: stderr.text() };
   const wallMs = state.startedAt === null ? 0 : Math.round(state.endedAt - state.startedAt);
   const gone = state.stopped;
+  // The kernel killed part of the tree for its memory: whatever followed (a parent waiting for ever, an error), that is why.
+  if (killedForMemory > 0 && (gone === null || gone.reason === 'time-limit')) {
+    throw new SandboxError('out-of-memory', `the program's processes together went over memoryMb (${limits.memoryMb} MiB for the whole tree): the kernel killed ${killedForMemory}`, artifact(output));
+  }
   if (gone !== null) {
     if (gone.reason === 'startup') throw new Error(`runSubprocess: ${gone.message}`);
     throw new SandboxError(gone.reason, gone.message, artifact(output));
   }
   const end = namespaced ? state.ending : { code: child.exitCode, signal: child.signalCode };
   if (end === null) throw new Error(`runSubprocess: the sandbox ended before the program did (unshare: ${child.exitCode ?? child.signalCode}): ${output.stderr.slice(-2000)}`);
-  if ('error' in end) throw new Error(`runSubprocess: cannot start ${program.file}: ${end.error}`);
+  if ('error' in end) throw new Error(`runSubprocess: cannot start ${program.file}: ${end.error}${output.stderr === '' ? '' : `: ${output.stderr.slice(-2000)}`}`);
   if (end.signal === 'SIGXCPU' && limits.cpuSeconds !== undefined && plan.prlimit !== null) {
     throw new SandboxError('time-limit', `the program used up its CPU-time limit of ${limits.cpuSeconds} s`, artifact(output));
   }
   if (end.signal === 'SIGXFSZ' && limits.maxFileMb !== undefined && plan.prlimit !== null) {
     throw new SandboxError('output-too-large', `the program wrote a file larger than ${limits.maxFileMb} MiB`, artifact(output));
   }
-  return { exitCode: end.code, signal: end.signal, ...output, wallMs };
+  return { exitCode: end.code, signal: end.signal, ...output, wallMs: 'wallMs' in end && end.wallMs !== undefined ? end.wallMs : wallMs };
+}
+
+/**
+ * The descriptors numbered above 3 that the init holds because unshare held them (it inherited them
+ * from this process, which has them open without close-on-exec), as opposed to Node's own in the
+ * init, which may have any flags: those with the same number and the same open file in both.
+ */
+function inheritedFds(launcherPid: number, initPid: number): number[] {
+  const fds = (pid: number) => readdirSync(`/proc/${pid}/fd`).map(Number).filter((fd) => fd > 3);
+  const target = (pid: number, fd: number) => readlinkSync(`/proc/${pid}/fd/${fd}`);
+  return fds(initPid).filter((fd) => {
+    try {
+      return target(initPid, fd) === target(launcherPid, fd);
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Keeps the first `cap` bytes of a stream; push() says false once more than that arrived. */

@@ -1,4 +1,4 @@
-// The fresh working directory of a sandboxed program: made with its files, given to its user, removed afterwards.
+// The directory of one sandbox (the program's fresh working directory, the skeleton of its private root): made with its files, given to its user, removed afterwards.
 import { chmod, chown, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
@@ -21,22 +21,36 @@ export function fileNameProblems(files: Record<string, string>): string[] {
   return problems;
 }
 
+/** One sandbox's directories: `base` holds everything and is removed afterwards; `workdir` is the program's. */
+export interface SandboxDirs {
+  /** Under os.tmpdir(), mode 711: other users may pass through to `workdir` but not list it. */
+  base: string;
+  /** `base`/work, mode 700, holding `files`. */
+  workdir: string;
+  /** `base`/root, an empty directory for the private root's skeleton. */
+  root: string;
+}
+
 /**
- * Creates a directory under os.tmpdir() (mode 700) and writes `files` into it, their names checked
- * by fileNameProblems beforehand. The files are written before the candidate starts, so no link it
- * could plant is followed.
+ * Creates a sandbox's directories under os.tmpdir() and writes `files` into the working directory,
+ * their names checked by fileNameProblems beforehand. The files are written before the candidate
+ * starts, so no link it could plant is followed.
  */
-export async function makeWorkdir(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'ouroboros-sandbox-'));
+export async function makeWorkdir(files: Record<string, string>): Promise<SandboxDirs> {
+  const base = await mkdtemp(join(tmpdir(), 'ouroboros-sandbox-'));
+  const dirs = { base, workdir: join(base, 'work'), root: join(base, 'root') };
   try {
+    await chmod(base, 0o711);
+    await mkdir(dirs.workdir, { mode: 0o700 });
+    await mkdir(dirs.root, { mode: 0o755 });
     for (const [name, content] of Object.entries(files)) {
-      const path = join(dir, posix.normalize(name));
+      const path = join(dirs.workdir, posix.normalize(name));
       await mkdir(dirname(path), { recursive: true });
       await writeFile(path, content);
     }
-    return dir;
+    return dirs;
   } catch (error) {
-    await removeWorkdir(dir);
+    await removeWorkdir(base);
     throw error;
   }
 }
