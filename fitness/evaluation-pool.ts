@@ -7,7 +7,7 @@ import type { DescriptorSpec, Evaluation, FailureReason, StageResult } from '../
 import type { EvaluationInput } from './evaluator.js';
 import type { StageSpec, WorkerReply, WorkerTask } from './evaluation-worker.js';
 import type { SandboxReason } from './sandbox/sandbox-error.js';
-import { validateOutput, withEarlierStages } from './validate-output.js';
+import { MAX_ARTIFACT_CHARS, MAX_MESSAGE_CHARS, capText, validateOutput, withEarlierStages } from './validate-output.js';
 
 export interface EvaluationPoolOptions {
   /** Absolute path of the evaluator module (.js, .mjs or .ts). */
@@ -71,7 +71,7 @@ export class EvaluationPool {
     });
     // Errors of a worker whose task already settled must not crash the process; the task that
     // was running has been rejected and is recorded as failed.
-    this.piscina.on('error', (error: unknown) => { this.counters.workerErrors.push(error instanceof Error ? error.message : String(error)); });
+    this.piscina.on('error', (error: unknown) => { this.counters.workerErrors.push(capText(error instanceof Error ? error.message : String(error), MAX_MESSAGE_CHARS)); });
     this.counters = { workers: options.workers, evaluations: 0, busyMs: 0, workersReplaced: 0, outOfMemory: 0, workerErrors: [] };
     this.stages = options.stages ?? [{ name: 'evaluate', export: 'evaluate', threshold: null }];
   }
@@ -96,7 +96,7 @@ export class EvaluationPool {
     }
     if (reply.kind === 'load-failed') {
       await pool.close();
-      throw new EvaluatorError(`${options.evaluatorPath}: the evaluator could not be loaded: ${reply.message}`);
+      throw new EvaluatorError(`${options.evaluatorPath}: the evaluator could not be loaded: ${capText(reply.message, MAX_MESSAGE_CHARS)}`);
     }
     return pool;
   }
@@ -149,8 +149,11 @@ export class EvaluationPool {
       if (reply.kind !== 'loaded' && reply.kind !== 'load-failed') {
         this.count(reply.busyMs);
         const stages = reply.stages.length > 0 ? { stages: reply.stages } : {};
-        const failed = (status: 'failed' | 'invalid' | 'timeout', reason: FailureReason, message: string, output = ''): Evaluation =>
-          ({ status, reason, message, durationMs, ...base, ...stages, ...(output ? { artifacts: { output } } : {}) });
+        // Every message and output is cut here, where it enters the host, whatever the worker did.
+        const failed = (status: 'failed' | 'invalid' | 'timeout', reason: FailureReason, message: string, output = ''): Evaluation => ({
+          status, reason, message: capText(String(message), MAX_MESSAGE_CHARS), durationMs, ...base, ...stages,
+          ...(output ? { artifacts: { output: capText(String(output), MAX_ARTIFACT_CHARS) } } : {}),
+        });
         switch (reply.kind) {
           case 'result': {
             const checked = validateOutput(reply.value, this.options.descriptors);
@@ -166,7 +169,7 @@ export class EvaluationPool {
         }
       }
       // The module loaded for the probe but not in this (replacement) worker.
-      const message = reply.kind === 'load-failed' ? reply.message : `unexpected worker reply ${reply.kind}`;
+      const message = capText(reply.kind === 'load-failed' ? reply.message : `unexpected worker reply ${reply.kind}`, MAX_MESSAGE_CHARS);
       return { status: 'failed', reason: 'threw', message: `the evaluator could not be loaded: ${message}`, durationMs, ...base };
     } catch (error) {
       const durationMs = runTime();
@@ -178,7 +181,7 @@ export class EvaluationPool {
       if (this.closed) {
         return { status: 'failed', reason: 'worker-exit', message: 'the pool was shut down during the evaluation', durationMs, ...base };
       }
-      const message = error instanceof Error ? error.message : String(error);
+      const message = capText(error instanceof Error ? error.message : String(error), MAX_MESSAGE_CHARS);
       if ((error as { code?: unknown }).code === 'ERR_WORKER_OUT_OF_MEMORY') {
         this.counters.outOfMemory++;
         return { status: 'failed', reason: 'out-of-memory', message: `the worker ran out of memory (limit ${this.options.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB} MB): ${message}; it was replaced`, durationMs, ...base };

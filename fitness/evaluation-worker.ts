@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { StageResult } from '../common/types.js';
 import type { EvaluationInput } from './evaluator.js';
 import { isSandboxError, type SandboxReason } from './sandbox/sandbox-error.js';
+import { MAX_ARTIFACT_CHARS, MAX_MESSAGE_CHARS, capText } from './validate-output.js';
 
 /** One stage of a cascade: a function the evaluator module exports, and the fitness a variant needs to go on. */
 export interface StageSpec {
@@ -60,13 +61,16 @@ function stageFunction(mod: Record<string, unknown>, stage: StageSpec): StageFn 
     : `the module exports no function \`${stage.export}\` (cascade stage "${stage.name}")`;
 }
 
+/** What was thrown, as a message of at most MAX_MESSAGE_CHARS: it may carry text a candidate shaped, and a large one would cost a copy to the pool. */
 function describe(thrown: unknown): string {
-  if (thrown instanceof Error) return `${thrown.name}: ${thrown.message}`;
+  let text: string;
   try {
-    return `non-Error thrown: ${typeof thrown === 'string' ? thrown : JSON.stringify(thrown)}`;
+    if (thrown instanceof Error) text = `${String(thrown.name)}: ${String(thrown.message)}`;
+    else text = `non-Error thrown: ${typeof thrown === 'string' ? thrown : JSON.stringify(thrown) ?? String(thrown)}`;
   } catch {
-    return `non-Error thrown: ${String(thrown)}`;
+    try { text = `non-Error thrown: ${String(thrown)}`; } catch { text = 'threw a value that cannot be described'; }
   }
+  return capText(text, MAX_MESSAGE_CHARS);
 }
 
 /** The fitness of an intermediate stage's result, or why it has none. */
@@ -111,7 +115,10 @@ export default async function run(task: WorkerTask): Promise<WorkerReply> {
     } catch (error) {
       if (task.stages.length > 1) stages.push({ name: stage.name, fitness: null, threshold: stage.threshold, passed: false, durationMs: performance.now() - t0 });
       const where = task.stages.length > 1 ? `stage "${stage.name}": ` : '';
-      if (isSandboxError(error)) return { kind: 'sandbox', reason: error.reason, message: `${where}${error.message}`, output: String(error.output ?? ''), busyMs: busy(), stages };
+      if (isSandboxError(error)) {
+        const output = capText(typeof error.output === 'string' ? error.output : '', MAX_ARTIFACT_CHARS);
+        return { kind: 'sandbox', reason: error.reason, message: capText(`${where}${String(error.message)}`, MAX_MESSAGE_CHARS), output, busyMs: busy(), stages };
+      }
       return { kind: 'threw', message: `${where}${describe(error)}`, busyMs: busy(), stages };
     }
     if (stage.threshold === null) {

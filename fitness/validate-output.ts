@@ -3,14 +3,39 @@ import type { DescriptorSpec, EvaluationOutput } from '../common/types.js';
 
 export type Checked = { ok: true; output: EvaluationOutput } | { ok: false; message: string };
 
+/*
+ * Caps on everything an evaluation carries into the host, applied where it enters (the worker
+ * before its reply, the pool before the evaluation is stored): a message, an output or an artifact
+ * may hold text a candidate shaped (an exception's message, what it printed), and a sandbox's own
+ * caps are not the host's.
+ */
+/** Longest failure message kept, in characters. */
+export const MAX_MESSAGE_CHARS = 2000;
+/** Longest artifact (the `output` of a failure included) or string metric kept, in characters. */
+export const MAX_ARTIFACT_CHARS = 64 * 1024;
+/** Most metrics, and most artifacts, one evaluation may report (public and private each). */
+export const MAX_ENTRIES = 256;
+/** Longest name of a metric or an artifact. */
+export const MAX_NAME_CHARS = 200;
+
+/** `text` cut to `max` characters (never inside a surrogate pair), saying how long it was. */
+export function capText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 1)) ? max - 1 : max;
+  return `${text.slice(0, end)}… [cut: ${text.length} characters in all]`;
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** A value as a message shows it: short, whatever its size. */
 function show(v: unknown): string {
   if (typeof v === 'number') return String(v);
   if (v === undefined) return 'undefined';
-  try { return JSON.stringify(v) ?? String(v); } catch { return String(v); }
+  let text: string;
+  try { text = JSON.stringify(v) ?? String(v); } catch { text = String(v); }
+  return capText(text, 200);
 }
 
 /**
@@ -70,8 +95,12 @@ function checkMetrics(given: unknown, where: string): EvaluationOutput['metrics'
   const metrics: EvaluationOutput['metrics'] = {};
   if (given === undefined) return metrics;
   if (!isRecord(given)) return `${where} must be an object (got ${show(given)})`;
-  for (const [k, v] of Object.entries(given)) {
-    if (typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean') metrics[k] = v;
+  const entries = Object.entries(given);
+  const bad = badEntries(entries, where);
+  if (bad !== undefined) return bad;
+  for (const [k, v] of entries) {
+    if (typeof v === 'string') metrics[k] = capText(v, MAX_ARTIFACT_CHARS);
+    else if (typeof v === 'number' || typeof v === 'boolean') metrics[k] = v;
     else return `${where}.${k} must be a number, string or boolean (got ${show(v)})`;
   }
   return metrics;
@@ -82,11 +111,22 @@ function checkArtifacts(given: unknown, where: string): Record<string, string> |
   const artifacts: Record<string, string> = {};
   if (given === undefined) return artifacts;
   if (!isRecord(given)) return `${where} must be an object of strings (got ${show(given)})`;
-  for (const [k, v] of Object.entries(given)) {
+  const entries = Object.entries(given);
+  const bad = badEntries(entries, where);
+  if (bad !== undefined) return bad;
+  for (const [k, v] of entries) {
     if (typeof v !== 'string') return `${where}.${k} must be a string (got ${show(v)})`;
-    artifacts[k] = v;
+    artifacts[k] = capText(v, MAX_ARTIFACT_CHARS);
   }
   return artifacts;
+}
+
+/** Why these metrics or artifacts are too many, or one's name too long; undefined when they are fine. */
+function badEntries(entries: ReadonlyArray<[string, unknown]>, where: string): string | undefined {
+  if (entries.length > MAX_ENTRIES) return `${where} has ${entries.length} entries, more than the ${MAX_ENTRIES} allowed`;
+  const long = entries.find(([k]) => k.length > MAX_NAME_CHARS);
+  if (long !== undefined) return `${where}: the name ${show(long[0])} is longer than ${MAX_NAME_CHARS} characters`;
+  return undefined;
 }
 
 /**

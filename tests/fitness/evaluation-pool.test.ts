@@ -1,8 +1,13 @@
+// Checks the evaluation pool: timeouts and crashes replace workers, failures are recorded with their reasons, and what an evaluation sends is capped where it enters the host.
 import test from 'ava';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EvaluationPool } from '../../fitness/evaluation-pool.js';
 import { EvaluatorError } from '../../common/errors.js';
 import type { EvaluationInput } from '../../fitness/evaluator.js';
+import { MAX_ARTIFACT_CHARS, MAX_ENTRIES, MAX_MESSAGE_CHARS } from '../../fitness/validate-output.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/evaluators/${name}`, import.meta.url));
 const descriptors = [
@@ -94,4 +99,60 @@ for (const [file, message] of [['broken-syntax.mjs', /SyntaxError/], ['no-export
 test('open() gives up on an evaluator module that never finishes loading', async (t) => {
   const error = await t.throwsAsync(EvaluationPool.open({ evaluatorPath: fixture('never-loads.mjs'), descriptors, workers: 1, timeoutMs: 300, loadTimeoutMs: 800 }), { instanceOf: EvaluatorError });
   t.regex(error!.message, /never-loads\.mjs: the evaluator could not be loaded: loading took more than 800 ms/);
+});
+
+/** An evaluator written for the test: each mode sends the host something far too large. */
+const FLOOD = `
+const big = (c) => c.repeat(5 * 2 ** 20);
+export function evaluate(input) {
+  switch (input.files.mode) {
+    case 'throw': throw new Error(big('t'));
+    case 'throw-string': throw big('s');
+    case 'crashed': throw Object.assign(new Error(big('c')), { name: 'SandboxError', reason: 'crashed', output: big('o') });
+    case 'artifacts': return { fitness: 1, descriptors: [0, 0], metrics: { label: big('l') }, artifacts: { log: big('a') }, private: { artifacts: { hidden: big('h') } } };
+    case 'many': return { fitness: 1, descriptors: [0, 0], metrics: Object.fromEntries(Array.from({ length: 300 }, (_, i) => ['m' + i, i])) };
+    case 'long-name': return { fitness: 1, descriptors: [0, 0], artifacts: { [big('n')]: 'x' } };
+    case 'invalid': return { fitness: big('f'), descriptors: [0, 0] };
+  }
+}`;
+
+test('every message, output and artifact a 5 MB evaluation sends is stored capped', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ouroboros-flood-'));
+  const evaluatorPath = join(dir, 'flood.mjs');
+  writeFileSync(evaluatorPath, FLOOD);
+  const pool = await EvaluationPool.open({ evaluatorPath, descriptors, workers: 1, timeoutMs: 60_000 });
+  try {
+    const cut = (text: string | undefined, max: number) => {
+      t.true(text !== undefined && text.length <= max + 60, `${text?.length} characters`);
+      t.regex(text ?? '', /… \[cut: \d+ characters in all\]$/);
+    };
+    const threw = await pool.evaluate(input('throw'));
+    t.like(threw, { status: 'failed', reason: 'threw' });
+    if (threw.status !== 'ok') cut(threw.message, MAX_MESSAGE_CHARS);
+    const bare = await pool.evaluate(input('throw-string'));
+    if (bare.status !== 'ok') cut(bare.message, MAX_MESSAGE_CHARS);
+    const crashed = await pool.evaluate(input('crashed'));
+    t.like(crashed, { status: 'failed', reason: 'crashed' });
+    if (crashed.status !== 'ok') {
+      cut(crashed.message, MAX_MESSAGE_CHARS);
+      cut(crashed.artifacts?.output, MAX_ARTIFACT_CHARS);
+    }
+    const flooded = await pool.evaluate(input('artifacts'));
+    t.is(flooded.status, 'ok');
+    if (flooded.status === 'ok') {
+      cut(flooded.artifacts.log, MAX_ARTIFACT_CHARS);
+      cut(flooded.metrics.label as string, MAX_ARTIFACT_CHARS);
+      cut(flooded.private?.artifacts.hidden, MAX_ARTIFACT_CHARS);
+    }
+    t.like(await pool.evaluate(input('many')), { status: 'invalid', reason: 'invalid-output', message: `metrics has 300 entries, more than the ${MAX_ENTRIES} allowed` });
+    const named = await pool.evaluate(input('long-name'));
+    t.like(named, { status: 'invalid', reason: 'invalid-output' });
+    if (named.status !== 'ok') t.true(named.message.length < 400, named.message.slice(0, 100));
+    const invalid = await pool.evaluate(input('invalid'));
+    t.like(invalid, { status: 'invalid', reason: 'invalid-output' });
+    if (invalid.status !== 'ok') t.true(invalid.message.length < 400, invalid.message.slice(0, 100));
+  } finally {
+    await pool.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
