@@ -32,8 +32,12 @@ export interface IsolateOptions {
    * the entry, in the same context, with the candidate's entry function (undefined when it defines
    * none, for the harness to report) and the args; its return value is the result. Use it to call
    * the candidate many times or to reshape its output inside the isolate: every host-isolate call
-   * costs a copy. It runs after the candidate's code, which may have replaced built-ins it uses, so
-   * the host must still check what it returns.
+   * costs a copy. It runs after the candidate's code, which may have replaced any built-in and
+   * prototype, so what it returns is as untrusted as the candidate's own result: the host checks
+   * it. The source is evaluated before the candidate's code runs, so a harness written as
+   * `(function () { const isArray = Array.isArray; return function (entry) { ... }; })()` keeps the
+   * built-ins it captured; returning a string (or an object without prototype) keeps a `toJSON` or
+   * `then` the candidate adds to Object.prototype from reaching its result.
    */
   harness?: string;
   /** Heap limit of the isolate in MB (isolated-vm's memoryLimit, at least 8); default 64. */
@@ -91,7 +95,12 @@ export interface IsolateOptions {
 }
 
 export interface IsolateResult {
-  /** The result, copied out through JSON (NaN, ±Infinity and undefined survive; typed arrays arrive as arrays). */
+  /**
+   * The result, copied out as JSON text and parsed on the host (NaN, ±Infinity and undefined
+   * survive; typed arrays arrive as arrays): plain data, each value read once inside the isolate,
+   * nested at most MAX_RESULT_DEPTH levels. A promise (of the isolate's own Promise) is waited for;
+   * any other value, a thenable included, is the result as it is.
+   */
   value: unknown;
   /** What the candidate printed, one line per console call, cut to maxConsoleBytes. */
   console: string;
