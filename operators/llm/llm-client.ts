@@ -173,6 +173,8 @@ export class LlmClient {
     const { signal } = request;
     const model = request.model ?? this.#options.model;
     for (let attempt = 1; ; attempt++) {
+      // Another call may have stopped the client while this one waited to retry: it sends nothing more.
+      if (this.#stopped) throw this.#stopped;
       let failure: Classified;
       let sent = false;
       try {

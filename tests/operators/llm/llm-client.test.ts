@@ -376,3 +376,16 @@ test('a 502 whose body is an HTML page is reported with a short excerpt', async 
     t.true(!result.ok && result.message.length <= 410 && result.message.includes('502 Bad Gateway'), result.ok ? '' : result.message);
   }, { raw: page, status: 502, contentType: 'text/html' });
 });
+
+test('a call waiting to retry when another call finds a refused setting sends nothing more and throws that error', async (t) => {
+  const refusal: Behaviour = { status: 400, code: 'unsupported_parameter', param: 'max_tokens', message: "Unsupported parameter: 'max_tokens' is not supported with this model." };
+  await withServer((_index, body) => (body.model === 'retrying' ? { status: 503, message: 'busy' } : refusal), async (server) => {
+    // The retry waits at least 2 s (half of baseDelayMs, jittered up), while the refusing call takes one round trip.
+    const client = clientFor(server, { baseDelayMs: 4_000 });
+    const retrying = client.complete({ messages, model: 'retrying' });
+    await server.waitForRequests(1);
+    const refused = await t.throwsAsync(client.complete({ messages, model: 'refused' }), { instanceOf: LlmSettingRejectedError });
+    await t.throwsAsync(retrying, { is: refused });
+    t.is(server.requests.length, 2);
+  });
+});
