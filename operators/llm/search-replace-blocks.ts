@@ -56,7 +56,7 @@ function pathBefore(lines: string[], at: number, known: (path: string) => boolea
   for (let i = at - 1; i >= 0 && i >= at - 3; i--) {
     const line = lines[i]!.trim();
     if (line === '' || FENCE_LINE.test(line)) continue;
-    const path = cleanPath(line.replace(/^(?:file(?:name)?|path)\s*:\s*/i, ''));
+    const path = cleanPath(line.replace(/^#+\s*/, '').replace(/^(?:file(?:name)?|path)\s*:\s*/i, ''));
     return path !== undefined && known(path) ? path : undefined;
   }
   return undefined;

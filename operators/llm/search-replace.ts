@@ -110,10 +110,9 @@ export function applyDiff(files: VariantFiles, answer: string, options: EditOpti
       done.push({ path, block });
       return;
     }
-    const outcome = block.error !== undefined ? { error: block.error }
-      : path === undefined ? { error: `no file named after SEARCH, and ${editable.length} files are editable (${editable.join(', ')}); write <<<<<<< SEARCH followed by the path` }
-      : targetError(current, path, options) !== undefined ? { error: targetError(current, path, options)! }
-      : applyBlock(current, path, block);
+    const refused = block.error
+      ?? (path === undefined ? `no file named after SEARCH, and ${editable.length} files are editable (${editable.join(', ')}); write <<<<<<< SEARCH followed by the path` : targetError(current, path, options));
+    const outcome = refused !== undefined || path === undefined ? { error: refused! } : applyBlock(current, path, block);
     if ('error' in outcome) {
       problems++;
       const earlier = path === undefined ? -1 : done.findIndex((d) => d.path === path && d.search !== undefined && readingsOf(block).some((r) => sameLines(r.search, d.search!)));

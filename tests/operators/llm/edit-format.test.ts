@@ -366,7 +366,7 @@ test('a fence inside the SEARCH and REPLACE parts is unwrapped; a REPLACE alone 
 
 test('a path on the line before the fence (Aider style) names the file of a block without one', (t) => {
   const files = { 'program.js': program, 'notes.txt': 'k = 3\n' };
-  const answer = 'notes.txt\n```text\n<<<<<<< SEARCH\nk = 3\n=======\nk = 4\n>>>>>>> REPLACE\n```\n\n**program.js**\n\n```js\n<<<<<<< SEARCH\n    const k = 3;\n=======\n    const k = 4;\n>>>>>>> REPLACE\n```\n';
+  const answer = '### notes.txt\n```text\n<<<<<<< SEARCH\nk = 3\n=======\nk = 4\n>>>>>>> REPLACE\n```\n\n**program.js**\n\n```js\n<<<<<<< SEARCH\n    const k = 3;\n=======\n    const k = 4;\n>>>>>>> REPLACE\n```\n';
   t.deepEqual(applied(t, applyDiff(files, answer)), { 'program.js': program.replace('k = 3', 'k = 4'), 'notes.txt': 'k = 4\n' });
   t.deepEqual(errorsOf(applyDiff(files, 'Change this:\n<<<<<<< SEARCH\nk = 3\n=======\nk = 4\n>>>>>>> REPLACE\n')), [
     'block 1: no file named after SEARCH, and 2 files are editable (notes.txt, program.js); write <<<<<<< SEARCH followed by the path',
@@ -411,6 +411,8 @@ const rewriteCases: Array<[string, VariantFiles, string, VariantFiles | string[]
     ['block 1 (a.py): the content holds more than one fenced block (after the fence closed at its line 3 comes `and also:`), so which is the file is unclear; give the file\'s entire content in one fence, or none']],
   ['a Markdown file wrapped in a fence keeps its own fenced blocks',
     { 'doc.md': 'Text\n' }, '<file path="doc.md">\n```markdown\nIntro\n```python\nf()\n```\nOutro\n```\n</file>', { 'doc.md': 'Intro\n```python\nf()\n```\nOutro\n' }],
+  ['a four-backtick fence keeps the three-backtick fences inside it',
+    { 'doc.md': 'Text\n' }, '<file path="doc.md">\n````markdown\nIntro\n```\nbare code\n```\n````\n</file>', { 'doc.md': 'Intro\n```\nbare code\n```\n' }],
   ['a fence that is never closed loses only its opening line',
     { 'a.json': '{}\n' }, '<file path="a.json">\n```json\n{"k": 1}\n</file>', { 'a.json': '{"k": 1}\n' }],
   ['a rewrite that elides code is rejected naming the line',
