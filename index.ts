@@ -15,7 +15,7 @@ export { IslandModel, type IslandOptions, type IterationChanges, type Migration 
 export { selectParents, selectionWeights, noveltyScores, type SelectionStrategy, type SelectionInfo } from './archives/parent-selection.js';
 export type { Archive, AddResult, ArchiveDescription, ArchiveStats, Elite } from './archives/archive.js';
 export { forkRun, type ForkOptions, type ForkResult } from './engine/run-fork.js';
-export type { Operator, OperatorContext, OperatorResult, Proposal, VariationContext, ParentContext } from './operators/operator.js';
+export type { Operator, OperatorContext, OperatorResult, Proposal, VariationContext, ParentContext, AttemptContext } from './operators/operator.js';
 export { LlmClient, type LlmClientOptions, type LlmRequest, type LlmResult, type LlmAnswer, type LlmFailure, type LlmMessage } from './operators/llm/llm-client.js';
 export { LlmEndpointError } from './operators/llm/llm-errors.js';
 export { LlmOperator, type LlmOperatorOptions } from './operators/llm/llm-operator.js';
