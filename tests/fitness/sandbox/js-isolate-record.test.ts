@@ -100,6 +100,9 @@ test('only promises are waited for: a thenable is a result like any other, a pro
   const error = await failure(t, 'function f() { return new Promise(() => {}); }', 'time-limit', { cpuTimeMs: 200, wallTimeMs: 500 });
   t.regex(error.message, /wall-clock limit/);
   t.is((await run('class Later extends Promise {}\nfunction f() { return Later.resolve(5); }')).value, 5, 'a promise subclass is still a promise');
+  t.deepEqual((await run('function f() { const o = Object.create(null); o.a = [1]; return o; }')).value, { a: [1] }, 'an object without prototype is data');
+  const posing = 'function f() { return new Proxy({}, { getPrototypeOf: () => Promise.prototype }); }';
+  t.regex((await failure(t, posing, 'threw')).message, /^program\.js failed: TypeError: .*incompatible receiver/);
 });
 
 test('a result whose getters answer differently on every read is read once, inside the isolate', async (t) => {
