@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { IsolateOptions, IsolateResult } from './js-isolate.js';
+import { OverdueGuard, type Guarded } from './js-isolate-guard.js';
 import type { Limits } from './js-isolate-limits.js';
 import { fromWire, grantReply, parseGrantRequest, type CallMessage, type HostMessage } from './js-isolate-wire.js';
 import { SandboxError } from './sandbox-error.js';
@@ -17,33 +18,6 @@ const LOADER = fromSource ? ['--import', import.meta.resolve('tsx')] : [];
 
 /** How long the host may take to start (and load tsx); not charged to any call. */
 const STARTUP_LIMIT_MS = 30_000;
-/**
- * The host's own limits end every call: its watchdog disposes the isolate, and an isolate that does
- * not stop (a loop inside a built-in V8 does not interrupt) is given up DISPOSE_GRACE_MS later, or
- * WALL_GRACE_MS past the wall-clock limit at the latest; the host then says it is `wedged` and is
- * replaced (js-isolate-limits.ts). This side only checks that the host is still there. Once a call
- * is GUARD_GRACE_MS past its wall-clock limit (after the host's own backstop), the host is pinged: a
- * host that does not answer within PROBE_LIMIT_MS (stopped, or its thread blocked) is killed, and so
- * is one that answers but still has the call OVERDUE_LIMIT_MS after its first answer. A host stopped
- * for a while answers before it runs its due timers, hence that second chance; a host that is merely
- * slow (a loaded machine delays it) does not answer at once either, and gets PROBE_LIMIT_MS.
- */
-const GUARD_GRACE_MS = 750;
-const PROBE_LIMIT_MS = 5_000;
-const OVERDUE_LIMIT_MS = 1_000;
-
-/** The guard's clock and timer; replaceable by tests (setGuardTimers), to make the guard fire early as a loaded event loop can. */
-interface GuardTimers {
-  now: () => number;
-  setTimeout: (fn: () => void, ms: number) => NodeJS.Timeout;
-}
-const REAL_TIMERS: GuardTimers = { now: () => performance.now(), setTimeout: (fn, ms) => setTimeout(fn, ms) };
-let timers = REAL_TIMERS;
-
-/** For tests: the guard's clock and timer from now on in this thread (the real ones when undefined). */
-export function setGuardTimers(replacement: Partial<GuardTimers> | undefined): void {
-  timers = { ...REAL_TIMERS, ...replacement };
-}
 /** Why a wedged host is killed (only calls that arrive in it after it said so could fail with it). */
 const WEDGED = 'an isolate in it could not be stopped and kept a thread busy';
 /** Last bytes of the host's stderr kept to tell why it died. */
@@ -71,17 +45,13 @@ const LAUNCH = `unset PWD OLDPWD
   echo "$?" >&4
 ) &`;
 
-interface Call {
+interface Call extends Guarded {
   message: CallMessage;
   grants: Array<(...args: any[]) => unknown>;
   limits: Limits;
   started: number;
   resolve: (result: IsolateResult) => void;
   reject: (error: Error) => void;
-  /** When the call is overdue: its wall-clock limit and GUARD_GRACE_MS after it was sent (guard clock). */
-  lateAt: number;
-  /** When the host first answered a ping while the call was overdue. */
-  answeredLateAt?: number;
 }
 
 /** One host process and the calls it is running, by id. */
@@ -99,12 +69,19 @@ class IsolateHost {
   private killedBecause: string | undefined;
   /** Set once the host said an isolate in it could not be stopped: it is killed once its calls have ended. */
   private wedged = false;
-  /**
-   * Invariant: while a call runs in a host not yet being killed, exactly one of these is armed:
-   * the guard, for the earliest deadline of the calls (see arm()), or the probe, for a ping's answer.
-   */
-  private guard: NodeJS.Timeout | undefined;
-  private probe: NodeJS.Timeout | undefined;
+  /** Notices a call this host lets run past its limits (js-isolate-guard.ts); stopped once the host is being killed. */
+  private readonly guard = new OverdueGuard<Call>({
+    running: () => this.calls.values(),
+    ping: () => {
+      try {
+        this.child.send({ kind: 'ping' });
+        return true;
+      } catch {
+        return false; // the channel closed: the host is gone and the disconnect handler fails the calls
+      }
+    },
+    giveUp: (late, what) => this.stopOverdue(late, what),
+  });
   private readonly startup: NodeJS.Timeout;
   /** Settles once the host is gone and every call in it has failed. */
   private readonly ended: Promise<void>;
@@ -147,6 +124,7 @@ class IsolateHost {
     });
     this.startup = setTimeout(() => this.kill(`the isolate host did not start within ${STARTUP_LIMIT_MS} ms`), STARTUP_LIMIT_MS);
     this.startup.unref();
+    this.hold(false); // idle until a call arrives (a host started early must not keep the thread alive)
   }
 
   run(options: IsolateOptions, limits: Limits): Promise<IsolateResult> {
@@ -165,6 +143,7 @@ class IsolateHost {
   kill(why: string): Promise<void> {
     this.retired = true;
     this.killedBecause ??= why;
+    this.guard.stop();
     this.hold(true); // until the host is gone, for whoever awaits that
     if (this.child.pid === undefined) {
       this.failAll(); // it never started
@@ -192,79 +171,26 @@ class IsolateHost {
       call.reject(new TypeError((error as Error).message));
       return;
     }
-    call.lateAt = timers.now() + call.limits.wallTimeMs + GUARD_GRACE_MS;
-    this.arm();
-  }
-
-  /** When the guard must look at `call` next: once it is overdue, then once the host has had OVERDUE_LIMIT_MS since it first answered. */
-  private static deadline(call: Call): number {
-    return call.answeredLateAt === undefined ? call.lateAt : call.answeredLateAt + OVERDUE_LIMIT_MS;
-  }
-
-  /**
-   * (Re-)arms the guard for the earliest deadline of the calls running here; called whenever a call
-   * starts or ends, and after every look. A timer may fire a fraction of a millisecond early by the
-   * guard's clock (timers count whole milliseconds of the loop's time): the guard then finds nothing
-   * due and arms again, rounded up, so no call is ever left without a timer.
-   */
-  private arm(): void {
-    clearTimeout(this.guard);
-    this.guard = undefined;
-    if (this.killedBecause !== undefined || this.probe !== undefined || this.calls.size === 0) return;
-    const next = Math.min(...[...this.calls.values()].map(IsolateHost.deadline));
-    this.guard = timers.setTimeout(() => this.look(), Math.max(0, Math.ceil(next - timers.now())) + 1);
-  }
-
-  /** The guard fired: ping the host if a call is due, else wait for the earliest deadline. */
-  private look(): void {
-    this.guard = undefined;
-    if (this.killedBecause !== undefined) return;
-    const now = timers.now();
-    if (![...this.calls.values()].some((call) => now >= IsolateHost.deadline(call))) return this.arm();
-    try {
-      this.child.send({ kind: 'ping' });
-    } catch {
-      return; // the channel closed: the host is gone and the disconnect handler fails the calls
-    }
-    // setImmediate: after a stall of this thread, a pong already received is read before the verdict.
-    this.probe = timers.setTimeout(() => setImmediate(() => this.probe !== undefined && this.stopOverdue('stopped answering')), PROBE_LIMIT_MS);
-  }
-
-  /** The host answered: it gets OVERDUE_LIMIT_MS from its first answer to end each overdue call, else it is killed. */
-  private pong(): void {
-    clearTimeout(this.probe);
-    this.probe = undefined;
-    const now = timers.now();
-    for (const call of this.late()) {
-      call.answeredLateAt ??= now;
-      if (now >= call.answeredLateAt + OVERDUE_LIMIT_MS) return this.stopOverdue(`answers but still had it running ${OVERDUE_LIMIT_MS} ms later`);
-    }
-    this.arm();
-  }
-
-  private late(): Call[] {
-    const now = timers.now();
-    return [...this.calls.values()].filter((call) => now >= call.lateAt);
+    this.guard.sent(call, call.limits.wallTimeMs);
   }
 
   /** Fails the overdue calls as time-limit and kills the host; its other calls fail as crashed. */
-  private stopOverdue(what: string): void {
-    clearTimeout(this.guard);
-    this.guard = undefined;
-    this.probe = undefined;
-    for (const call of this.late()) {
+  private stopOverdue(late: Call[], what: string): void {
+    for (const call of late) {
       this.settle(call.message.id);
       const { filename, wallTimeMs } = call.limits;
       call.reject(new SandboxError('time-limit', `${filename} did not finish within the ${wallTimeMs} ms wall-clock limit and its isolate host ${what}: the host was killed`));
     }
     void this.kill(`another call in it ran past its wall-clock limit and the host ${what}`);
+    replaceEarly(this);
   }
 
   private receive(message: HostMessage): void {
-    if (message?.kind === 'pong') return this.pong();
+    if (message?.kind === 'pong') return this.guard.pong();
     if (message?.kind === 'wedged') {
       this.wedged = true;
       this.retired = true;
+      replaceEarly(this);
       if (this.calls.size === 0) void this.kill(WEDGED);
       return;
     }
@@ -289,7 +215,7 @@ class IsolateHost {
     const call = this.calls.get(id);
     if (call !== undefined) {
       this.calls.delete(id);
-      this.arm();
+      this.guard.ended();
     }
     // A wedged host is killed once the last call in it has ended; one being killed stays held until it is gone (failAll lets go).
     if (this.wedged && this.calls.size === 0) void this.kill(WEDGED);
@@ -321,10 +247,7 @@ class IsolateHost {
   private failAll(): void {
     this.retired = true;
     clearTimeout(this.startup);
-    clearTimeout(this.probe);
-    clearTimeout(this.guard);
-    this.probe = undefined;
-    this.guard = undefined;
+    this.guard.stop();
     const calls = [...this.calls.values(), ...this.waiting.splice(0)];
     this.calls.clear();
     for (const call of calls) call.reject(this.death(call.limits));
@@ -366,6 +289,16 @@ function describeStatus(status: string): string {
 
 /** This thread's host (module state is per worker thread), started on first use and replaced once it is gone. */
 let current: IsolateHost | undefined;
+
+/**
+ * Starts the replacement of `host` at once when it is this thread's host and had started: a host
+ * given up while a call overran is likely to be followed by another call, which then need not wait
+ * for a whole start. Never for a host that did not start, so that a host that cannot start is not
+ * restarted in a loop.
+ */
+function replaceEarly(host: IsolateHost): void {
+  if (current === host && host.pid !== undefined) current = new IsolateHost();
+}
 
 /** Runs the call in this thread's isolate host; options are already checked (js-isolate.ts). */
 export function runInHostProcess(options: IsolateOptions, limits: Limits): Promise<IsolateResult> {
