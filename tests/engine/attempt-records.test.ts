@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { AttemptRecords } from '../../engine/attempt-records.js';
 import { RunStore } from '../../engine/run-store.js';
-import { SCHEMA_VERSION } from '../../engine/store-schema.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../engine/store-schema.js';
 
 const made: string[] = [];
 test.after.always(() => { for (const dir of made) rmSync(dir, { recursive: true, force: true }); });
@@ -45,14 +45,17 @@ test('attempts by first parent and by island are read through their indexes, nev
 });
 
 test('a run written before schema 6 gains the indexes when opened to write, and reads attempts without them', (t) => {
-  const path = newRun();
+  const dir = mkdtempSync(join(tmpdir(), 'ouroboros-attempt-records-'));
+  made.push(dir);
+  const path = join(dir, 'run.sqlite');
+  // A file as an engine of schema 5 wrote it: the first five migrations only.
   const old = new Database(path);
-  old.exec('DROP INDEX iterations_first_parent; DROP INDEX iterations_island;');
+  for (const migration of MIGRATIONS.slice(0, 5)) old.exec(migration);
   old.pragma('user_version = 5');
-  const indexes = () => old.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'iterations_%' ORDER BY name").pluck().all();
-  t.deepEqual(indexes(), []);
+  old.prepare("INSERT INTO meta (key, value) VALUES ('name', '\"old\"')").run();
   old.close();
-  // Read-only: not migrated, the queries still work (by scanning).
+  const indexes = (db: Database.Database) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'iterations_%' ORDER BY name").pluck().all();
+  // Read-only: not migrated, and the queries still work (by scanning).
   const reader = RunStore.open(path, { write: false });
   t.deepEqual(reader.attempts().recent('x', 0, 10, 5), []);
   reader.close();
@@ -60,5 +63,5 @@ test('a run written before schema 6 gains the indexes when opened to write, and 
   const after = new Database(path, { readonly: true });
   t.teardown(() => after.close());
   t.is(after.pragma('user_version', { simple: true }), SCHEMA_VERSION);
-  t.deepEqual(after.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'iterations_%' ORDER BY name").pluck().all(), ['iterations_first_parent', 'iterations_island']);
+  t.deepEqual(indexes(after), ['iterations_first_parent', 'iterations_island']);
 });
