@@ -39,10 +39,19 @@ function openerAt(line: string): Opener | undefined {
   return undefined;
 }
 
+type State = 'outside' | 'block' | 'file';
+
+/** Where a line leaves the scan: inside an edit block, inside a <file> body, or outside both. */
+function next(state: State, line: string): State {
+  if (state === 'outside') return SEARCH_LINE.test(line) ? 'block' : FILE_TAG.test(line) && !line.includes('</file>') ? 'file' : 'outside';
+  return (state === 'block' ? REPLACE_LINE.test(line) : line.includes('</file>')) ? 'outside' : state;
+}
+
 /**
  * A closing tag with no opening tag before it: DeepSeek-R1-style chat templates put the opening
  * <think> in the prompt, so the answer is reasoning up to the first `</think>`. Only a tag that
- * starts or ends its line counts, so that prose or code mentioning the tag inline is left alone.
+ * starts or ends its line, outside any edit block or <file> body, counts: prose mentioning the tag
+ * inline, or a file whose content has such a line, is left alone.
  */
 function orphanClose(text: string): { start: number; end: number } | undefined {
   const m = ANY_CLOSE.exec(text);
@@ -51,7 +60,8 @@ function orphanClose(text: string): { start: number; end: number } | undefined {
   const lineStart = text.lastIndexOf('\n', m.index - 1) + 1;
   const atStart = text.slice(lineStart, m.index).trim() === '';
   const atEnd = /^[ \t]*(?:\r?\n|$)/.test(text.slice(end));
-  return atStart || atEnd ? { start: m.index, end } : undefined;
+  const state = text.slice(0, lineStart).split('\n').reduce<State>((s, line) => next(s, line.replace(/\r$/, '')), 'outside');
+  return (atStart || atEnd) && state === 'outside' ? { start: m.index, end } : undefined;
 }
 
 /**
@@ -69,7 +79,7 @@ export function splitReasoning(text: string): ReasoningSplit {
     rest = text.slice(orphan.end);
   }
   let out = '';
-  let state: 'outside' | 'block' | 'file' = 'outside';
+  let state: State = 'outside';
   for (let pos = 0; pos < rest.length;) {
     const nl = rest.indexOf('\n', pos);
     const end = nl < 0 ? rest.length : nl + 1;
@@ -89,13 +99,11 @@ export function splitReasoning(text: string): ReasoningSplit {
         pos += /^[ \t]*(?:\r?\n)?/.exec(rest.slice(pos))![0].length; // the closing tag's own line end
         continue;
       }
-      if (SEARCH_LINE.test(bare)) state = 'block';
-      else if (FILE_TAG.test(bare) && !bare.includes('</file>')) state = 'file';
       out += line.replace(FRAMING, '');
     } else {
-      if (state === 'block' ? REPLACE_LINE.test(bare) : bare.includes('</file>')) state = 'outside';
       out += line;
     }
+    state = next(state, bare);
     pos = end;
   }
   return { answer: tidy(out), reasoning };

@@ -2,7 +2,7 @@
 import type { VariantFiles } from '../../common/types.js';
 import { findElisions } from './elisions.js';
 import {
-  FENCE_LINE, FILE_TAG, cleanPath, eolOf, finish, joinLines, quote, regionList, scanMarkers, splitLines, targetError,
+  FENCE_LINE, FILE_TAG, SEARCH_LINE, cleanPath, eolOf, finish, joinLines, quote, regionList, scanMarkers, splitLines, targetError,
   type EditOptions, type EditResult, type Line,
 } from './edit-text.js';
 import { draftedEdits, splitReasoning } from './reasoning-sections.js';
@@ -126,7 +126,9 @@ function noTagError(answer: string, reasoning: string[], unclosed: string | unde
   const drafted = draftedEdits(reasoning);
   if (unclosed !== undefined) return `${NO_TAG} (the reasoning section opened by ${unclosed} is never closed, so everything after it is reasoning${drafted > 0 ? `, including the ${drafted} file(s) drafted in it, which are not applied` : ''})`;
   if (drafted > 0) return `${NO_TAG} (only inside the reasoning section, which is never applied: write the final files after it)`;
-  const fences = answer.split(/\r?\n/).filter((l) => FENCE_LINE.test(l)).length;
+  const lines = answer.split(/\r?\n/);
+  if (lines.some((l) => SEARCH_LINE.test(l))) return `${NO_TAG} (the answer gives SEARCH/REPLACE blocks, which this operator does not take)`;
+  const fences = lines.filter((l) => FENCE_LINE.test(l)).length;
   if (fences > 0) return `${NO_TAG} (the answer has ${Math.ceil(fences / 2)} fenced block(s), but a fence does not say which file it is)`;
   return NO_TAG;
 }

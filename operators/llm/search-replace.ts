@@ -2,7 +2,7 @@
 import type { VariantFiles } from '../../common/types.js';
 import { findElisions } from './elisions.js';
 import {
-  finish, joinLines, lineRange, quote, regionList, scanMarkers, splitLines, eolOf, targetError,
+  FILE_TAG, finish, joinLines, lineRange, quote, regionList, scanMarkers, splitLines, eolOf, targetError,
   type EditOptions, type EditResult, type Line,
 } from './edit-text.js';
 import { draftedEdits, splitReasoning } from './reasoning-sections.js';
@@ -132,6 +132,7 @@ function noBlockError(answer: string, reasoning: string[], unclosed: string | un
     return `no SEARCH/REPLACE block found: the reasoning section opened by ${unclosed} is never closed, so everything after it is reasoning${drafted > 0 ? ` (including the ${drafted} block(s) drafted in it, which are not applied)` : ''}; close the reasoning and write the blocks after it`;
   }
   if (drafted > 0) return `no SEARCH/REPLACE block found outside the reasoning section; the ${drafted} block(s) drafted inside it are not applied; write the final blocks after the reasoning`;
+  if (FILE_TAG.test(answer)) return `${NO_BLOCK} (the answer gives whole files in <file> tags, which this operator does not take)`;
   if (/^@@ [-+]\d/m.test(answer) || (/^--- \S/m.test(answer) && /^\+\+\+ \S/m.test(answer))) {
     return `${NO_BLOCK} (the answer looks like a unified diff, which is not accepted)`;
   }

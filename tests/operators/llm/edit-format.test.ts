@@ -286,7 +286,8 @@ const rewriteErrors: Array<[string, string, string[]]> = [
   ['a tag without its closing tag', '<file path="program.js">\nconst k = 1;\n', ['block 1 (program.js): <file path="program.js"> has no closing </file>']],
   ['a file given twice', '<file path="program.js">\na\n</file>\n<file path="program.js">\nb\n</file>', ['block 2 (program.js): file program.js is given more than once, with different content (blocks 1 and 2); give it once']],
   ['a rewrite that changes nothing', `<file path="program.js">\n${program}</file>`, ['the edit changes nothing']],
-  ['an answer without a file tag', block('a', 'b'), ['no <file path=...> block found; write each file as <file path="name">, its entire new content, </file>']],
+  ['an answer without a file tag', 'I would raise k.', ['no <file path=...> block found; write each file as <file path="name">, its entire new content, </file>']],
+  ['an answer of SEARCH/REPLACE blocks', block('a', 'b'), ['no <file path=...> block found; write each file as <file path="name">, its entire new content, </file> (the answer gives SEARCH/REPLACE blocks, which this operator does not take)']],
 ];
 
 for (const [what, answer, errors] of rewriteErrors) {
@@ -395,6 +396,12 @@ test('an answer cut off at the token limit is never applied, and the cut-off com
     cut, "block 1 (program.js): missing the '=======' line between SEARCH and REPLACE",
   ]);
   t.true(applyDiff({ 'program.js': program }, good, { cutOff: false }).ok);
+});
+
+test('a diff answer of whole files in <file> tags is told that this operator does not take them', (t) => {
+  t.deepEqual(errorsOf(applyDiff({ 'program.js': program }, '<file path="program.js">\nx\n</file>\n')), [
+    'no SEARCH/REPLACE block found; write each edit as <<<<<<< SEARCH path, the old lines, =======, the new lines, >>>>>>> REPLACE (the answer gives whole files in <file> tags, which this operator does not take)',
+  ]);
 });
 
 test('an answer in unified-diff form is told that this form is not accepted', (t) => {

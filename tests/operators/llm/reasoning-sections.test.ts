@@ -56,6 +56,13 @@ test('tags inside an edit block or a <file> body are content, not reasoning', (t
   t.deepEqual(splitReasoning(rewrite), { answer: rewrite, reasoning: [] });
 });
 
+test('a closing tag on its own line inside a <file> body or an edit block is content, not the end of a reasoning prefix', (t) => {
+  const rewrite = '<file path="prompt.md">\nReason, then write\n</think>\nthen the answer.\n</file>\n<file path="params.json">\n{}\n</file>\n';
+  t.deepEqual(splitReasoning(rewrite), { answer: rewrite, reasoning: [] });
+  const diff = block('Close with', 'Close with\n</think>');
+  t.deepEqual(splitReasoning(diff), { answer: diff, reasoning: [] });
+});
+
 test('a closing tag mentioned inline in prose or code is not a reasoning boundary', (t) => {
   const text = `Models end their reasoning with </think> tags, so strip them.\n${block('a', 'b')}`;
   t.deepEqual(splitReasoning(text), { answer: text, reasoning: [] });
