@@ -1,4 +1,4 @@
-// Throws an Error whose message is 5 MB, hoping it is stored and shown in full.
+// Throws an Error whose message is a megabyte, hoping it is stored and shown in full.
 function summarize(values) {
-  throw new Error('m'.repeat(5 * 2 ** 20));
+  throw new Error('m'.repeat(2 ** 20));
 }
