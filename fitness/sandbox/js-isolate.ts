@@ -45,8 +45,10 @@ export interface IsolateOptions {
   /**
    * CPU time the isolate may spend on compiling, loading and the call, promise callbacks
    * included (isolated-vm's isolate.cpuTime). Enforced from outside: a host timer disposes the
-   * isolate, which stops any JavaScript, `while (true) {}` included. The host's event loop checks
-   * it, so a busy host thread lets a candidate overshoot by as long as it is busy.
+   * isolate, which stops any JavaScript, `while (true) {}` included, but not a loop inside some
+   * built-ins (indexOf over a huge array-like): that call fails as `time-limit` 250 ms later and
+   * its isolate is abandoned, still running (see endsInTime in js-isolate-limits.ts). The host's
+   * event loop checks it, so a busy host thread lets a candidate overshoot by as long as it is busy.
    */
   cpuTimeMs: number;
   /**
@@ -89,7 +91,8 @@ export interface IsolateOptions {
    * next call starts a new host. Costs a round trip over IPC per call, and the arguments, result and
    * grant calls are copied once more (see bench/isolate-overhead.ts). `'thread'`: in the calling
    * thread, a little faster, but such an allocation aborts the calling process: the search, every
-   * worker and the run. Use it only for code that is trusted not to try.
+   * worker and the run, and an isolate abandoned in a built-in keeps a thread of the calling
+   * process busy until it ends. Use it only for code that is trusted not to try.
    */
   host?: 'process' | 'thread';
 }
