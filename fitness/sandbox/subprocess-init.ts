@@ -57,6 +57,13 @@ export type InitReport =
 export const INIT_SOURCE = `'use strict';
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
+// fds 0-2 are the candidate's stdio too, the same open files: a stream Node made on one would set it
+// non-blocking under the candidate (whose writes would then fail with EAGAIN when the pipe is full).
+// Node makes one on first use of process.std*, which it does itself when any socket closes.
+const { Readable, Writable } = require('node:stream');
+for (const [name, stream] of [['stdin', new Readable({ read() { this.push(null); } })], ['stdout', new Writable({ write(c, e, done) { done(); } })], ['stderr', new Writable({ write(c, e, done) { done(); } })]]) {
+  Object.defineProperty(process, name, { configurable: true, enumerable: true, value: stream });
+}
 const { Socket } = require('node:net');
 const ctl = new Socket({ fd: 3, readable: true, writable: true });
 let buffered = '';
@@ -100,14 +107,14 @@ const launch = () => {
   child.stdio[3].on('data', (chunk) => {
     status += chunk;
     if (startedAt !== null || !status.startsWith('ok')) return;
-    startedAt = performance.now();
+    startedAt = process.hrtime.bigint();
     ctl.write('{"started":true}\\n');
   });
-  child.on('exit', () => { endedAt = performance.now(); });
+  child.on('exit', () => { endedAt = process.hrtime.bigint(); });
   child.on('error', (e) => finish({ error: e.message }));
   // 'close' comes once the chain's end of fd 3 is closed too, so a started candidate is never taken for a failed set-up.
   // The init times the program: the sandbox's thread may be too busy to read these reports promptly.
-  child.on('close', (code, signal) => finish(status.startsWith('ok') ? { code, signal, wallMs: Math.round(endedAt - startedAt) }
+  child.on('close', (code, signal) => finish(status.startsWith('ok') ? { code, signal, wallMs: Number((endedAt - startedAt) / 1000000n) }
     : { error: 'the sandbox could not set the program up (' + (signal === null ? 'exit code ' + code : signal) + ')' }));
 };
 ctl.on('data', (chunk) => {

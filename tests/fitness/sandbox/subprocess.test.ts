@@ -300,6 +300,14 @@ test('stderr has its own cap', async (t) => {
   t.regex(expectSandboxError(t, error, 'output-too-large').message, /more than 10000 bytes to stderr/);
 });
 
+test("the program's stdout and stderr stay blocking while it runs (a full pipe waits rather than failing)", async (t) => {
+  // The sandbox's own processes share these open files: a stream one of them made on them would set O_NONBLOCK under the program.
+  const result = await runSubprocess({ command: 'sh', args: ['-c', 'sleep 2; grep -h flags /proc/self/fdinfo/1 /proc/self/fdinfo/2'], timeoutMs: 60_000 });
+  const flags = result.stdout.trim().split('\n').map((line) => parseInt(line.split(/\s+/)[1]!, 8));
+  t.is(flags.length, 2);
+  for (const f of flags) t.is(f & 0o4000, 0, `O_NONBLOCK is set: ${result.stdout}`);
+});
+
 test('output of exactly maxOutputBytes is returned whole', async (t) => {
   const result = await runSubprocess({ command: 'sh', args: ['-c', "head -c 1000 /dev/zero | tr '\\0' a"], timeoutMs: 10_000, maxOutputBytes: 1000 });
   t.is(result.stdout, 'a'.repeat(1000));
