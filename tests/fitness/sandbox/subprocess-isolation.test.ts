@@ -165,6 +165,19 @@ test('the rest of the host is absent or read-only, and the grants are as declare
   t.is(readFileSync(join(writable, 'x'), 'utf8'), 'x\n');
 });
 
+test('a command outside the private root is refused with a hint, and runs once its folder is granted', async (t) => {
+  if (!isolation.privateMounts) return cannot(t, 'a private root (privateMounts)');
+  const dir = mkdtempSync(join(tmpdir(), 'subprocess-command-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  chmodSync(dir, 0o755);
+  copyFileSync('/usr/bin/true', join(dir, 'my-true'));
+  chmodSync(join(dir, 'my-true'), 0o755);
+  const error = await t.throwsAsync(runSubprocess({ command: join(dir, 'my-true'), timeoutMs: 60_000 }));
+  t.is(error?.message, `runSubprocess: ${join(dir, 'my-true')} is not inside the sandbox's private root; add its folder to readPaths`);
+  const granted = await runSubprocess({ command: join(dir, 'my-true'), timeoutMs: 60_000, readPaths: [dir] });
+  t.is(granted.exitCode, 0);
+});
+
 // ---- inherited descriptors and privileges ---------------------------------------------------------
 
 const FD_PROBE = [

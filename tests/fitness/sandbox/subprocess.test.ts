@@ -278,6 +278,21 @@ test('bad options are refused all at once, with their values', async (t) => {
   t.is(error?.message, 'runSubprocess: timeoutMs must be a positive number (got 0); memoryMb must be a positive whole number (got -1); maxProcesses must be a positive whole number (got 1.5)');
 });
 
+test('bad grants, tmpMb and variable names are refused all at once', async (t) => {
+  const error = await t.throwsAsync(runSubprocess({
+    command: 'true', timeoutMs: 10_000, tmpMb: 0, env: { 'A=B': 'x', PATH: '/usr/bin' },
+    readPaths: ['relative/dir', '/no/such/dir-for-ouroboros'], writePaths: ['/', '/etc/hostname'],
+  }));
+  t.is(error?.message, [
+    'runSubprocess: tmpMb must be a positive whole number (got 0)',
+    'env: "A=B" is not a variable name',
+    'readPaths[0]: must be an absolute path other than / (got "relative/dir")',
+    'readPaths[1]: /no/such/dir-for-ouroboros is not a directory',
+    'writePaths[0]: must be an absolute path other than / (got "/")',
+    'writePaths[1]: /etc/hostname is not a directory',
+  ].join('; '));
+});
+
 test('a command missing from the sandbox PATH is an error naming that PATH', async (t) => {
   const error = await t.throwsAsync(runSubprocess({ command: 'no-such-program', timeoutMs: 10_000 }));
   t.is(error?.message, "runSubprocess: no-such-program is not on the sandbox's PATH (/usr/bin:/bin)");
