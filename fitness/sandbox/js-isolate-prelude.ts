@@ -43,17 +43,20 @@ export type RunnerRecord = [kind: RecordKind, text: string, json: string, consol
  *   text, which is what the problem statements promise and what the LLM and a reader see;
  * - Math.random is mulberry32 (the generator the examples have always used), seeded by the runner;
  * - console.log and friends append to a buffer, JSON for non-strings as Node would show them.
- * The runner, `run(load, harness, args, maxResult, seed, maxConsole, filename, grantNames,
- * ...grants)`, is a function the host calls once per context: it seeds Math.random, installs the
- * grants, copies the arguments, loads the candidate, calls the entry (or the harness), waits for
- * a promise result and encodes it, all inside the isolate and under the limits, so no
- * candidate-made object (an error with a throwing getter, a result with a toJSON) is ever touched
- * on the host. It returns the record (see RunnerRecord) as a string, or a promise of it made by
- * the captured Promise constructor and resolved with that string.
+ * The script's value is `prepare(harness, args, maxResult, seed, maxConsole, filename,
+ * grantNames, ...grants)`, which the host calls once per context before the candidate's script
+ * has even been run (a candidate can close the function it is wrapped in and run code at that
+ * moment): it seeds Math.random, installs the grants and copies the arguments, and returns the
+ * runner, `run(load)`. The host then runs the candidate's script and calls the runner with its
+ * loader: it loads the candidate, calls the entry (or the harness, evaluated before the candidate
+ * too), waits for a promise result and encodes it, all inside the isolate and under the limits,
+ * so no candidate-made object (an error with a throwing getter, a result with a toJSON) is ever
+ * touched on the host. It returns the record (see RunnerRecord) as a string, or a promise of it
+ * made by the captured Promise constructor and resolved with that string.
  *
  * The invariant: once the candidate's code has run, the runner reads nothing through a property
  * lookup the candidate could have redirected. It calls only functions captured here (through the
- * captured Reflect.apply), reads its own arguments into arrays before the candidate loads (an
+ * captured Reflect.apply), reads its own arguments into arrays before the candidate's script runs (an
  * index setter on Array.prototype cannot see or change them), builds the record from strings by
  * concatenation and JSON.stringify of strings (which consults no toJSON), and waits for a promise
  * result through the captured Promise.prototype.then, never with `await` (which would read `then`
@@ -237,13 +240,13 @@ const isPromise = (v) => {
   return false;
 };
 
-return function run(load, harness, args, maxResult, seed, consoleCap, file, grantNames, ...grants) {
+return function prepare(harness, args, maxResult, seed, consoleCap, file, grantNames, ...grants) {
   state = seed >>> 0;
   maxConsole = consoleCap;
   filename = file;
   const names = grantNames === '' ? [] : apply(split, grantNames, [',']);
   for (let i = 0; i < names.length; i++) G[names[i]] = grants[i];
-  // Copied before the candidate's code runs (see the invariant above).
+  // Copied now, before any of the candidate's text has run (see the invariant above).
   const count = args.length;
   const plain = [];
   const list = [undefined];
@@ -251,27 +254,29 @@ return function run(load, harness, args, maxResult, seed, consoleCap, file, gran
     plain[i] = args[i];
     list[i + 1] = args[i];
   }
-  let out;
-  try {
-    const entry = load();
-    if (harness === undefined) {
-      if (typeof entry !== 'function') return record('no-entry', '', '');
-      out = apply(entry, undefined, plain);
-    } else {
-      list[0] = entry;
-      out = apply(harness, undefined, list);
-    }
-    if (!isPromise(out)) return encode(out, maxResult);
-  } catch (e) {
-    return threw(e);
-  }
-  return new PromiseOf((resolve) => {
+  return function run(load) {
+    let out;
     try {
-      apply(promiseThen, out, [(v) => { resolve(encode(v, maxResult)); }, (e) => { resolve(threw(e)); }]);
+      const entry = load();
+      if (harness === undefined) {
+        if (typeof entry !== 'function') return record('no-entry', '', '');
+        out = apply(entry, undefined, plain);
+      } else {
+        list[0] = entry;
+        out = apply(harness, undefined, list);
+      }
+      if (!isPromise(out)) return encode(out, maxResult);
     } catch (e) {
-      resolve(threw(e));
+      return threw(e);
     }
-  });
+    return new PromiseOf((resolve) => {
+      try {
+        apply(promiseThen, out, [(v) => { resolve(encode(v, maxResult)); }, (e) => { resolve(threw(e)); }]);
+      } catch (e) {
+        resolve(threw(e));
+      }
+    });
+  };
 };
 })()`;
 

@@ -274,7 +274,21 @@ async function runInThread(options: IsolateOptions, limits: Limits, disposed: (w
   try {
     context = await isolate.createContext();
     lease.prelude ??= await isolate.compileScript(PRELUDE, { filename: 'prelude.js' });
-    const runner = await lease.prelude.run(context, { reference: true });
+    const prepare = await lease.prelude.run(context, { reference: true });
+    references.push(prepare);
+    // Everything trusted is set up before the candidate's script runs, since a candidate can close
+    // the function it is wrapped in and run code right then: the harness is evaluated (and
+    // captures what it needs), and the runner copies the arguments (see PRELUDE).
+    let harness: ivm.Reference | undefined;
+    if (options.harness !== undefined) {
+      harness = await (await harnessScript(lease, options.harness)).run(context, { reference: true });
+      references.push(harness);
+    }
+    const callbacks = grants.map(([, fn]) => new ivm.Callback(fn));
+    const names = grants.map(([name]) => name).join(',');
+    const runner = await prepare.apply(undefined, [
+      harness?.derefInto(), args.copyInto(), limits.maxResultBytes, limits.seed, limits.maxConsoleBytes, filename, names, ...callbacks,
+    ], { result: { reference: true } }) as ivm.Reference;
     references.push(runner);
     let script: ivm.Script;
     try {
@@ -285,16 +299,7 @@ async function runInThread(options: IsolateOptions, limits: Limits, disposed: (w
     }
     const loader = await script.run(context, { reference: true }).finally(() => script.release());
     references.push(loader);
-    let harness: ivm.Reference | undefined;
-    if (options.harness !== undefined) {
-      harness = await (await harnessScript(lease, options.harness)).run(context, { reference: true });
-      references.push(harness);
-    }
-    const callbacks = grants.map(([, fn]) => new ivm.Callback(fn));
-    const names = grants.map(([name]) => name).join(',');
-    record = await runner.apply(undefined, [
-      loader.derefInto(), harness?.derefInto(), args.copyInto(), limits.maxResultBytes, limits.seed, limits.maxConsoleBytes, filename, names, ...callbacks,
-    ], { result: { promise: true, copy: true } }) as unknown;
+    record = await runner.apply(undefined, [loader.derefInto()], { result: { promise: true, copy: true } }) as unknown;
     cpuMs = watchdog.cpuMs();
   } catch (error) {
     throw stopped(error, killed, isolate, limits);

@@ -81,6 +81,14 @@ test('index setters on Array.prototype cannot see or change the arguments the ha
   t.is((await run(code, { args: ['only'] })).value, 'only');
 });
 
+test('a candidate that closes the function it is wrapped in runs too late to reach the arguments or the harness\'s built-ins', async (t) => {
+  // The text after the first "}" runs when the script is run, before the entry is even loaded.
+  const escape = `function f(a) { return a; } }), (Object.defineProperty(Array.prototype, '1', { configurable: true, get() { return 'forged'; }, set() {} }),
+    Number.isFinite = () => true, 0), (function () { function f(a) { return a; }`;
+  const harness = '(function () { const finite = Number.isFinite; return function (f, a, b) { return [a, b, finite(NaN)]; }; })()';
+  t.deepEqual((await runInIsolate({ code: escape, entry: 'f', harness, args: ['first', 'second'], cpuTimeMs: 1000 })).value, ['first', 'second', false]);
+});
+
 test('replacing Promise.prototype.then, its constructor or Symbol.species cannot forge an async result', async (t) => {
   const forgedRecord = JSON.stringify(['ok', '', '{"forged":1}', '', false]);
   const thenForge = `const then = Promise.prototype.then;
