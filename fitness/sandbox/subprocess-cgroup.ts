@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { readFile, rmdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 
 /** Where this process may make sandbox cgroups: the directory under which each is made, per hierarchy. */
@@ -64,14 +64,19 @@ export function findCgroupPlace(): CgroupPlace | string {
     const dir = dirIn(v2, v2Path);
     const available = dir === null ? [] : words(join(v2.point, 'cgroup.controllers'));
     if (dir !== null && available.includes('memory') && available.includes('pids')) {
-      if (!['memory', 'pids'].every((c) => words(join(dir, 'cgroup.subtree_control')).includes(c))) {
-        try {
-          writeFileSync(join(dir, 'cgroup.subtree_control'), '+memory +pids');
-        } catch (error) {
-          return `cgroup v2 cannot give memory and pids to a child of ${dir} (${(error as NodeJS.ErrnoException).code ?? String(error)}; it holds processes, or is not delegated)`;
-        }
+      const gives = (d: string) => ['memory', 'pids'].every((c) => words(join(d, 'cgroup.subtree_control')).includes(c));
+      // Our own cgroup, else the nearest ancestor that already gives both to its children (a
+      // systemd slice, say: a cgroup holding processes cannot give controllers to children).
+      for (let d = dir; d.startsWith(v2.point); d = dirname(d)) {
+        if (gives(d)) return { kind: 'cgroup-v2', memory: d, pids: d };
+        if (d === v2.point) break;
       }
-      return { kind: 'cgroup-v2', memory: dir, pids: dir };
+      try {
+        writeFileSync(join(dir, 'cgroup.subtree_control'), '+memory +pids');
+        return { kind: 'cgroup-v2', memory: dir, pids: dir };
+      } catch (error) {
+        return `cgroup v2 cannot give memory and pids to a child of ${dir} (${(error as NodeJS.ErrnoException).code ?? String(error)}; it holds processes, or is not delegated)`;
+      }
     }
   }
   const v1 = (controller: string): string | null => {
