@@ -19,7 +19,7 @@ function input(mode: string, seed = 1): EvaluationInput {
   return { variantId: mode, files: { mode }, params: {}, seed, iteration: 0, problemDir: '/tmp' };
 }
 
-async function hostilePool(timeoutMs = 1500) {
+async function hostilePool(timeoutMs = 15_000) {
   return EvaluationPool.open({ evaluatorPath: fixture('hostile.mjs'), descriptors, workers: 2, timeoutMs });
 }
 
