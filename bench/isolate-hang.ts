@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { runInIsolate } from '../fitness/sandbox/js-isolate.js';
 import { isolateHostPid } from '../fitness/sandbox/js-isolate-host.js';
-import { argNumber, machine } from './bench-support.js';
+import { argNumber, machine, verdict } from './bench-support.js';
 
 const calls = argNumber('calls', 1000);
 const wallTimeMs = argNumber('wall', 300);
@@ -98,3 +98,5 @@ const over = overruns.filter((o) => o > 1000).length;
 console.log(`  worst overrun past the wall-clock limit: ${sorted.at(-1)!.toFixed(0)} ms (p50 ${quantile(0.5).toFixed(0)}, p99 ${quantile(0.99).toFixed(0)}); ` +
   `calls over +1 s: ${over} of ${calls}; host starts: ${starts.length} (median ${[...starts].sort((a, b) => a - b)[starts.length >> 1]?.toFixed(0) ?? '-'} ms, ` +
   `max ${starts.length === 0 ? '-' : Math.max(...starts).toFixed(0)} ms); ${((performance.now() - began) / 1000).toFixed(0)} s in all`);
+const worst = sorted.at(-1)!;
+console.log(`Summary: worst overrun ${worst.toFixed(0)} ms past the wall-clock limit over ${calls} calls, ${over} over +1 s (target: at most 1000 ms): ${verdict(Math.max(worst, 1), 1000, false)}`);
