@@ -1,7 +1,7 @@
 import test, { type ExecutionContext } from 'ava';
 import { createServer, type AddressInfo } from 'node:net';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,18 +18,38 @@ const workerFixture = fileURLToPath(new URL('../../fixtures/subprocess/run-in-wo
 
 const delay = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-/** The pids (as this process sees them) of every process in the PID namespace `ns` ('pid:[4026532247]'). */
-function processesIn(ns: string): number[] {
-  const found: number[] = [];
+/** The start time of process `pid` (clock ticks since boot), or null when it is gone: with the pid, it names one process. */
+function startTime(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  } catch {
+    return null;
+  }
+}
+
+/** The pids (as this process sees them) of every process in the PID namespace `ns` ('pid:[4026532247]'), with their start times. */
+function processesIn(ns: string): Map<number, number> {
+  const found = new Map<number, number>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      if (readlinkSync(`/proc/${name}/ns/pid`) === ns) found.push(Number(name));
+      if (readlinkSync(`/proc/${name}/ns/pid`) !== ns) continue;
+      const started = startTime(Number(name));
+      if (started !== null) found.set(Number(name), started);
     } catch {
       // ended while scanning
     }
   }
   return found;
+}
+
+/**
+ * Which of the processes seen are still running. Not "what is in the namespace now": the kernel
+ * reuses the number of a namespace that is gone, and a concurrent test's sandbox may get it.
+ */
+function survivors(seen: Map<number, number>): number[] {
+  return [...seen].filter(([pid, started]) => startTime(pid) === started).map(([pid]) => pid);
 }
 
 /** A directory every uid may write to, where a candidate leaves notes (its PID namespace, its working directory). */
@@ -57,13 +77,13 @@ async function watched(dir: string, options: SubprocessOptions) {
   void run.then(() => (settled = true));
   let ns: string | null = null;
   let peak = 0;
-  const seen = new Set<number>();
+  const seen = new Map<number, number>();
   while (!settled) {
     ns ??= await note(dir, 'ns');
     if (ns !== null) {
       const now = processesIn(ns);
-      peak = Math.max(peak, now.length);
-      for (const pid of now) seen.add(pid);
+      peak = Math.max(peak, now.size);
+      for (const [pid, started] of now) seen.set(pid, started);
     }
     await delay(20);
   }
@@ -96,7 +116,7 @@ test.before((t) => {
 test.serial('a fork loop of background sleeps stops at maxProcesses and leaves nothing running', async (t) => {
   const dir = await noteDir(t);
   const script = `${leaveNotes(dir)}; for i in $(seq 200); do sleep 30 & done; wait`;
-  const { result, error, ns } = await watched(dir, { command: 'sh', args: ['-c', script], timeoutMs: 10_000, maxProcesses: 32, writePaths: [dir] });
+  const { result, error, seen } = await watched(dir, { command: 'sh', args: ['-c', script], timeoutMs: 10_000, maxProcesses: 32, writePaths: [dir] });
   if (isolation.treeLimits === null && (!isolation.rlimits || isolation.dropToUser === null)) {
     t.log('no process limit on this machine (see isolation.notes); the loop ran until the time limit');
     return;
@@ -104,7 +124,7 @@ test.serial('a fork loop of background sleeps stops at maxProcesses and leaves n
   t.is(error, null);
   t.not(result!.exitCode, 0);
   t.regex(result!.stderr, /fork/i);
-  if (isolation.pidNamespace) t.deepEqual(processesIn(ns!), [], 'every background sleep is gone');
+  if (isolation.pidNamespace) t.deepEqual(survivors(seen), [], 'every background sleep seen is gone');
 });
 
 test.serial('a recursive fork bomb (python) is held at maxProcesses, stopped at the time limit, and nothing survives', async (t) => {
@@ -117,10 +137,10 @@ test.serial('a recursive fork bomb (python) is held at maxProcesses, stopped at 
     '    try: os.fork()',
     '    except OSError: time.sleep(0.01)',
   ].join('\n');
-  const { error, ns, peak } = await watched(dir, { command: 'python3', args: ['-c', bomb], timeoutMs: 2_000, maxProcesses: 16, writePaths: [dir] });
+  const { error, peak, seen } = await watched(dir, { command: 'python3', args: ['-c', bomb], timeoutMs: 2_000, maxProcesses: 16, writePaths: [dir] });
   expectSandboxError(t, error, 'time-limit');
   if (!isolation.pidNamespace) return t.log('no PID namespace: cannot count what survives');
-  t.deepEqual(processesIn(ns!), [], 'every process of the bomb is gone');
+  t.deepEqual(survivors(seen), [], 'every process of the bomb is gone');
   if (isolation.treeLimits !== null || (isolation.rlimits && isolation.dropToUser !== null)) {
     // The init (root) is in the namespace too, and does not count towards the candidate's limit.
     t.true(peak >= 8, `the bomb really forked (at most ${peak} processes seen)`);
@@ -130,10 +150,10 @@ test.serial('a recursive fork bomb (python) is held at maxProcesses, stopped at 
 
 test.serial('a recursive shell fork bomb is contained and nothing survives it', async (t) => {
   const dir = await noteDir(t);
-  const { error, ns, peak } = await watched(dir, { command: 'sh', args: ['-c', `${leaveNotes(dir)}; f() { f | f & }; f; while :; do :; done`], timeoutMs: 2_000, maxProcesses: 16, writePaths: [dir] });
+  const { error, peak, seen } = await watched(dir, { command: 'sh', args: ['-c', `${leaveNotes(dir)}; f() { f | f & }; f; while :; do :; done`], timeoutMs: 2_000, maxProcesses: 16, writePaths: [dir] });
   expectSandboxError(t, error, 'time-limit');
   if (!isolation.pidNamespace) return t.log('no PID namespace: cannot count what survives');
-  t.deepEqual(processesIn(ns!), []);
+  t.deepEqual(survivors(seen), []);
   if (isolation.treeLimits !== null || (isolation.rlimits && isolation.dropToUser !== null)) t.true(peak <= 16 + 1, `saw ${peak} processes at once`);
 });
 
@@ -162,13 +182,13 @@ test('a shell loop is stopped at the time limit, with its background, setsid, si
     leaveNotes(dir),
     'while :; do :; done',
   ].join('\n');
-  const { error, ns, peak, seen } = await watched(dir, { command: 'sh', args: ['-c', script], timeoutMs: 1_500, writePaths: [dir] });
+  const { error, peak, seen } = await watched(dir, { command: 'sh', args: ['-c', script], timeoutMs: 1_500, writePaths: [dir] });
   const e = expectSandboxError(t, error, 'time-limit');
   t.regex(e.message, /did not finish within 1500 ms/);
   t.false(existsSync((await note(dir, 'cwd'))!), 'the working directory is removed');
   if (!isolation.pidNamespace) return t.log('no PID namespace: a setsid process may survive here');
-  t.true(peak >= 6, `the background processes were running (saw ${peak}: ${[...seen].join(' ')})`);
-  t.deepEqual(processesIn(ns!), [], 'nothing of the candidate is left');
+  t.true(peak >= 6, `the background processes were running (saw ${peak}: ${[...seen.keys()].join(' ')})`);
+  t.deepEqual(survivors(seen), [], 'nothing of the candidate is left');
 });
 
 const loops: Array<[string, string, string[]]> = [
@@ -401,12 +421,13 @@ test('a worker terminated mid-run (as the pool does on timeout) leaves no proces
   }
   const cwd = await note(dir, 'cwd');
   t.truthy(ns);
-  t.true(processesIn(ns!).length >= 3);
+  const running = processesIn(ns!);
+  t.true(running.size >= 3);
   await worker.terminate();
-  let left = processesIn(ns!);
+  let left = survivors(running);
   for (let waited = 0; (left.length > 0 || existsSync(cwd!)) && waited < 10_000; waited += 50) {
     await delay(50);
-    left = processesIn(ns!);
+    left = survivors(running);
   }
   t.deepEqual(left, []);
   t.false(existsSync(cwd!));
