@@ -59,6 +59,29 @@ test.before((t) => {
   t.log('isolation on this machine:', JSON.stringify(isolation));
 });
 
+test('bad grants, tmpMb and variable names are refused all at once', async (t) => {
+  const error = await t.throwsAsync(runSubprocess({
+    command: 'true', timeoutMs: 10_000, tmpMb: 0, env: { 'A=B': 'x', PATH: '/usr/bin' },
+    readPaths: ['relative/dir', '/no/such/dir-for-ouroboros'], writePaths: ['/', '/etc/hostname'],
+  }));
+  t.is(error?.message, [
+    'runSubprocess: tmpMb must be a positive whole number (got 0)',
+    'env: "A=B" is not a variable name',
+    'readPaths[0]: must be an absolute path other than / (got "relative/dir")',
+    'readPaths[1]: /no/such/dir-for-ouroboros is not a directory',
+    'writePaths[0]: must be an absolute path other than / (got "/")',
+    'writePaths[1]: /etc/hostname is not a directory',
+  ].join('; '));
+});
+
+test("the program's stdout and stderr stay blocking while it runs (a full pipe waits rather than failing)", async (t) => {
+  // The sandbox's own processes share these open files: a stream one of them made on them would set O_NONBLOCK under the program.
+  const result = await runSubprocess({ command: 'sh', args: ['-c', 'sleep 2; grep -h flags /proc/self/fdinfo/1 /proc/self/fdinfo/2'], timeoutMs: 60_000 });
+  const flags = result.stdout.trim().split('\n').map((line) => parseInt(line.split(/\s+/)[1]!, 8));
+  t.is(flags.length, 2);
+  for (const f of flags) t.is(f & 0o4000, 0, `O_NONBLOCK is set: ${result.stdout}`);
+});
+
 // ---- unix sockets ---------------------------------------------------------------------------------
 
 async function listen(t: ExecutionContext, address: string, counter: { connections: number }): Promise<Server> {

@@ -298,21 +298,6 @@ test('bad options are refused all at once, with their values', async (t) => {
   t.is(error?.message, 'runSubprocess: timeoutMs must be a positive number (got 0); memoryMb must be a positive whole number (got -1); maxProcesses must be a positive whole number (got 1.5)');
 });
 
-test('bad grants, tmpMb and variable names are refused all at once', async (t) => {
-  const error = await t.throwsAsync(runSubprocess({
-    command: 'true', timeoutMs: 10_000, tmpMb: 0, env: { 'A=B': 'x', PATH: '/usr/bin' },
-    readPaths: ['relative/dir', '/no/such/dir-for-ouroboros'], writePaths: ['/', '/etc/hostname'],
-  }));
-  t.is(error?.message, [
-    'runSubprocess: tmpMb must be a positive whole number (got 0)',
-    'env: "A=B" is not a variable name',
-    'readPaths[0]: must be an absolute path other than / (got "relative/dir")',
-    'readPaths[1]: /no/such/dir-for-ouroboros is not a directory',
-    'writePaths[0]: must be an absolute path other than / (got "/")',
-    'writePaths[1]: /etc/hostname is not a directory',
-  ].join('; '));
-});
-
 test('a command missing from the sandbox PATH is an error naming that PATH', async (t) => {
   const error = await t.throwsAsync(runSubprocess({ command: 'no-such-program', timeoutMs: 10_000 }));
   t.is(error?.message, "runSubprocess: no-such-program is not on the sandbox's PATH (/usr/bin:/bin)");
@@ -333,14 +318,6 @@ test('endless output (yes) is stopped as output-too-large without this process g
 test('stderr has its own cap', async (t) => {
   const error = await runSubprocess({ command: 'sh', args: ['-c', 'yes >&2'], timeoutMs: 30_000, maxOutputBytes: 10_000 }).catch((e: unknown) => e);
   t.regex(expectSandboxError(t, error, 'output-too-large').message, /more than 10000 bytes to stderr/);
-});
-
-test("the program's stdout and stderr stay blocking while it runs (a full pipe waits rather than failing)", async (t) => {
-  // The sandbox's own processes share these open files: a stream one of them made on them would set O_NONBLOCK under the program.
-  const result = await runSubprocess({ command: 'sh', args: ['-c', 'sleep 2; grep -h flags /proc/self/fdinfo/1 /proc/self/fdinfo/2'], timeoutMs: 60_000 });
-  const flags = result.stdout.trim().split('\n').map((line) => parseInt(line.split(/\s+/)[1]!, 8));
-  t.is(flags.length, 2);
-  for (const f of flags) t.is(f & 0o4000, 0, `O_NONBLOCK is set: ${result.stdout}`);
 });
 
 test('output of exactly maxOutputBytes is returned whole', async (t) => {
