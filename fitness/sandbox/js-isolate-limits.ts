@@ -95,7 +95,7 @@ export function endsInTime<T>(limits: Limits, call: (disposed: (why: 'cpu' | 'wa
       clearTimeout(backstop);
       clearTimeout(grace);
       wedgedListener?.();
-      reject(new SandboxError('time-limit', wedgedMessage(limits, why)));
+      reject(new SandboxError('time-limit', limitMessage(limits, why ?? 'wall')));
     };
     // A disposal already under way has its own grace: the backstop leaves the verdict to it.
     const backstop = setTimeout(() => { if (grace === undefined) giveUp(undefined); }, limits.wallTimeMs + WALL_GRACE_MS);
@@ -112,8 +112,13 @@ export function endsInTime<T>(limits: Limits, call: (disposed: (why: 'cpu' | 'wa
   });
 }
 
-function wedgedMessage({ filename, cpuTimeMs, wallTimeMs }: Limits, why: 'cpu' | 'wall' | undefined): string {
-  const limit = why === 'cpu' ? `the ${cpuTimeMs} ms CPU time limit` : `the ${wallTimeMs} ms wall-clock limit`;
-  return `${filename} ran past ${limit} and its isolate could not be stopped within ${why === undefined ? WALL_GRACE_MS : DISPOSE_GRACE_MS} ms ` +
-    '(a loop inside a built-in V8 does not interrupt, such as indexOf or join over a huge array-like)';
+/**
+ * The message of a call stopped at a limit. It is the same whether disposal ended the call at once or
+ * the call was given up as wedged DISPOSE_GRACE_MS later: how fast the isolate thread was scheduled
+ * must not change what is recorded (and shown to the LLM) for the same candidate.
+ */
+export function limitMessage({ filename, cpuTimeMs, wallTimeMs }: Limits, why: 'cpu' | 'wall'): string {
+  return why === 'cpu'
+    ? `${filename} ran past the ${cpuTimeMs} ms CPU time limit (an endless loop, or far too much work)`
+    : `${filename} did not finish within the ${wallTimeMs} ms wall-clock limit (is it waiting on a promise that never settles?)`;
 }

@@ -6,7 +6,7 @@ import { SandboxError } from './sandbox-error.js';
 import { runInHostProcess } from './js-isolate-host.js';
 import { IDENTIFIER, MAX_DESCRIPTION, PRELUDE, RESERVED, wrapCandidate } from './js-isolate-prelude.js';
 import { clipChars, decodeRecord } from './js-isolate-record.js';
-import { describeCompileError, endsInTime, limitsOf, type Limits } from './js-isolate-limits.js';
+import { describeCompileError, endsInTime, limitMessage, limitsOf, type Limits } from './js-isolate-limits.js';
 
 /**
  * One call of a candidate's function. Everything the isolate receives is copied in; nothing of
@@ -316,12 +316,7 @@ async function runInThread(options: IsolateOptions, limits: Limits, disposed: (w
 /** Why the run ended without a record: a limit, the heap, or (never expected) isolated-vm itself. */
 function stopped(error: unknown, killed: 'cpu' | 'wall' | undefined, isolate: ivm.Isolate, limits: Limits): Error {
   const { filename } = limits;
-  if (killed === 'cpu') {
-    return new SandboxError('time-limit', `${filename} ran past the ${limits.cpuTimeMs} ms CPU time limit (an endless loop, or far too much work)`);
-  }
-  if (killed === 'wall') {
-    return new SandboxError('time-limit', `${filename} did not finish within the ${limits.wallTimeMs} ms wall-clock limit (is it waiting on a promise that never settles?)`);
-  }
+  if (killed !== undefined) return new SandboxError('time-limit', limitMessage(limits, killed));
   // Ours: a syntax failure, or the TypeError for a harness that does not parse.
   if (error instanceof SandboxError || error instanceof TypeError) return error;
   const message = error instanceof Error ? error.message : String(error);

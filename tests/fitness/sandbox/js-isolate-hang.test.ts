@@ -23,11 +23,11 @@ async function stillWorks(t: import('ava').ExecutionContext): Promise<number> {
  */
 const wedging: Array<[string, string, { cpuTimeMs: number; wallTimeMs: number }, RegExp]> = [
   ['indexOf over a huge array-like, at the CPU limit', 'function f() { return Array.prototype.indexOf.call({ length: 2 ** 53 - 1 }, 1); }',
-    { cpuTimeMs: 300, wallTimeMs: 60_000 }, /^program\.js ran past the 300 ms CPU time limit and its isolate could not be stopped within 250 ms \(a loop inside a built-in/],
+    { cpuTimeMs: 300, wallTimeMs: 60_000 }, /^program\.js ran past the 300 ms CPU time limit \(an endless loop/],
   ['join over a huge array-like, at the CPU limit', 'function f() { return Array.prototype.join.call({ length: 2 ** 32 - 1 }).length; }',
-    { cpuTimeMs: 300, wallTimeMs: 60_000 }, /^program\.js ran past the 300 ms CPU time limit and its isolate could not be stopped/],
+    { cpuTimeMs: 300, wallTimeMs: 60_000 }, /^program\.js ran past the 300 ms CPU time limit \(an endless loop/],
   ['includes over a proxy, at the wall-clock limit', 'async function f() { await null; return Array.prototype.includes.call(new Proxy({ length: 2 ** 53 - 1 }, {}), 1); }',
-    { cpuTimeMs: 60_000, wallTimeMs: 3000 }, /^program\.js ran past the 3000 ms wall-clock limit and its isolate could not be stopped/],
+    { cpuTimeMs: 60_000, wallTimeMs: 3000 }, /^program\.js did not finish within the 3000 ms wall-clock limit/],
 ];
 
 for (const [what, code, limits, message] of wedging) {
@@ -81,5 +81,5 @@ test.serial('in thread mode a wedged isolate still ends its call as time-limit (
       .then(() => console.log('finished'), (e) => console.log('failed', e.reason, e.message));`);
   t.teardown(() => proc.child.kill('SIGKILL'));
   const [line] = await proc.output(/^(finished|failed .*)$/m);
-  t.regex(line, /^failed time-limit program\.js ran past the 300 ms CPU time limit and its isolate could not be stopped/);
+  t.regex(line, /^failed time-limit program\.js ran past the 300 ms CPU time limit \(an endless loop/);
 });

@@ -67,9 +67,7 @@ for (const mode of ['process', 'thread'] as const) {
     else t.true(typeof pid === 'number' && !ended(pid), `the host runs: ${String(pid)}`);
     t.is(await next(), 'looping');
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const started = Date.now();
     await worker.terminate();
-    t.true(Date.now() - started < 10_000);
     if (typeof pid === 'number') t.true(await endsWithin(pid, 5000), `the isolate host ${pid} outlived the terminated worker`);
   });
 }

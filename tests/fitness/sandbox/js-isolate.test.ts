@@ -70,9 +70,7 @@ for (const [what, code, message] of thrown) {
 }
 
 test('an object whose getter loops forever when described is stopped by the CPU limit, never run on the host', async (t) => {
-  const started = Date.now();
   await failure(t, 'function f() { throw { get message() { for (;;) {} } }; }', 'time-limit', { cpuTimeMs: 200 });
-  t.true(Date.now() - started < 10_000);
 });
 
 test('the global object holds the language built-ins and a console, nothing of the host', async (t) => {
@@ -143,10 +141,8 @@ test('eval and every Function constructor throw EvalError; WebAssembly is gone',
 });
 
 test('an endless loop is stopped at the CPU limit, and the thread keeps working', async (t) => {
-  const started = Date.now();
   const error = await failure(t, 'function f() { for (;;) {} }', 'time-limit', { cpuTimeMs: 200 });
   t.is(error.message, 'program.js ran past the 200 ms CPU time limit (an endless loop, or far too much work)');
-  t.true(Date.now() - started < 10_000);
   await failure(t, 'for (;;) {}\nfunction f() {}', 'time-limit', { cpuTimeMs: 200 });
   await failure(t, 'function f() { Promise.resolve().then(function again() { return Promise.resolve().then(again); }); return 1; }', 'time-limit', { cpuTimeMs: 200 });
   await failure(t, 'function f() { return /(a+)+$/.test("a".repeat(40) + "b"); }', 'time-limit', { cpuTimeMs: 200 });
@@ -154,21 +150,17 @@ test('an endless loop is stopped at the CPU limit, and the thread keeps working'
 });
 
 test('a promise that never settles is stopped at the wall-clock limit', async (t) => {
-  const started = Date.now();
   const error = await failure(t, 'async function f() { await new Promise(() => {}); }', 'time-limit', { cpuTimeMs: 200, wallTimeMs: 500 });
   t.is(error.message, 'program.js did not finish within the 500 ms wall-clock limit (is it waiting on a promise that never settles?)');
   await failure(t, 'function f() { return new Promise(() => {}); }', 'time-limit', { cpuTimeMs: 200, wallTimeMs: 500 });
-  t.true(Date.now() - started < 10_000);
   await stillWorks(t);
 });
 
 test('unbounded allocation ends as out-of-memory, and the thread keeps working', async (t) => {
-  const started = Date.now();
   const error = await failure(t, 'function f() { const a = []; for (;;) a.push(new Array(1e4).fill(1.5)); }', 'out-of-memory', { cpuTimeMs: 20_000, memoryMb: 32 });
   t.is(error.message, "program.js ran out of memory: it reached the isolate's 32 MB heap limit");
   await failure(t, 'function f() { let s = [1]; for (;;) s = s.concat(s); }', 'out-of-memory', { cpuTimeMs: 20_000, memoryMb: 32 });
   t.regex((await failure(t, 'function f() { return new ArrayBuffer(2 ** 30).byteLength; }', 'threw', { memoryMb: 32 })).message, /RangeError: Array buffer allocation failed/);
-  t.true(Date.now() - started < 20_000);
   await stillWorks(t);
 });
 
