@@ -17,7 +17,7 @@ export type { Archive, AddResult, ArchiveDescription, ArchiveStats, Elite } from
 export { forkRun, type ForkOptions, type ForkResult } from './engine/run-fork.js';
 export type { Operator, OperatorContext, OperatorResult, Proposal, VariationContext, ParentContext, AttemptContext } from './operators/operator.js';
 export { LlmClient, type LlmClientOptions, type LlmRequest, type LlmResult, type LlmAnswer, type LlmFailure, type LlmMessage } from './operators/llm/llm-client.js';
-export { LlmEndpointError } from './operators/llm/llm-errors.js';
+export { LlmEndpointError, LlmResponseError, LlmSettingRejectedError } from './operators/llm/llm-errors.js';
 export { LlmOperator, type LlmOperatorOptions } from './operators/llm/llm-operator.js';
 export type { LlmCall, LlmService } from './operators/llm/llm-service.js';
 export { applyDiff, parseRewrite, formatFiles, evolveRegions } from './operators/llm/edit-format.js';

@@ -119,6 +119,8 @@ function noteOf(arm: { model: string; temperature: number }, changed: string[], 
   const firstBlock = lines.findIndex((l) => l.startsWith('<<<<<<<') || l.startsWith('<file'));
   const prose = firstBlock === -1 ? lines : lines.slice(0, firstBlock);
   const summary = prose.find((l) => l !== '' && !l.startsWith('<') && !l.startsWith('```') && !l.startsWith('='));
-  const text = `${arm.model} t=${arm.temperature}, ${changed.join(', ')}${summary ? `: ${summary}` : ''}`;
+  // A NaN temperature is an arm of a model that sends none (reasoning models): its label says 'default' too.
+  const t = Number.isFinite(arm.temperature) ? String(arm.temperature) : 'default';
+  const text = `${arm.model} t=${t}, ${changed.join(', ')}${summary ? `: ${summary}` : ''}`;
   return text.length > 240 ? `${text.slice(0, 237)}...` : text;
 }

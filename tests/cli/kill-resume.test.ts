@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { archiveOf, committedIterations, logOf, runCli, sphereConfig, startCli, tempDir } from '../helpers/cli.js';
+import { archiveOf, committedIterations, logOf, runCli, sphereConfig, startCli, tempDir, untilCommitted } from '../helpers/cli.js';
 
 const iterations = 300;
 const env = { SPHERE_BUSY_MS: '3', SPHERE_JITTER_MS: '4' };
@@ -60,7 +60,7 @@ test(`${signal} stops a run gracefully, prints the resume command, and the resum
   t.is(ref.code, 0, ref.stderr);
   const { child, done } = startCli(['run', sphereConfig, '--db', stopped, '--max-iterations', '300'], env);
   // Wait until iterations are being committed, then interrupt.
-  await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => { if (/iteration \d+/.test(d.toString())) resolve(); }));
+  await untilCommitted(stopped, 1, done, 10);
   child.kill(signal);
   const result = await done;
   t.is(result.code, 130, result.stderr);
@@ -131,10 +131,7 @@ test('a second SIGINT abandons the iterations in flight; the committed ones are 
   const slow = { SPHERE_BUSY_MS: '150' };
   t.is((await runCli(['run', sphereConfig, '--db', reference, '--quiet', '--max-iterations', '60'], slow)).code, 0);
   const { child, done } = startCli(['run', sphereConfig, '--db', stopped, '--quiet', '--max-iterations', '60'], slow);
-  while (true) {
-    try { if (committedIterations(stopped) >= 10) break; } catch { /* not created yet */ }
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await untilCommitted(stopped, 10, done, 10);
   // Two signals sent while the child is not scheduled coalesce into one, so the second is sent only
   // once the child has said that it handled the first.
   let said = '';

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startMutatingLlm } from '../../examples/loopback-llm/mutating-llm-server.js';
-import { archiveOf, committedIterations, logOf, root, runCli, startCli, tempDir } from '../helpers/cli.js';
+import { archiveOf, committedIterations, logOf, root, runCli, startCli, tempDir, untilCommitted } from '../helpers/cli.js';
 import { startOpenAiLoopback, type Behaviour } from '../helpers/openai-loopback-server.js';
 
 const circlePacking = join(root, 'examples/circle-packing');
@@ -105,12 +105,7 @@ test('a run killed with SIGKILL while LLM calls are in flight, then resumed, equ
   const killed = join(dir, 'killed.sqlite');
   const { child, done } = startCli(['run', config, '--db', killed, '--quiet', '--base-url', server.baseURL]);
   const target = 10 + Math.floor(Math.random() * 20);
-  for (;;) {
-    let n = 0;
-    try { n = committedIterations(killed); } catch { /* not created yet */ }
-    if (n >= target) break;
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await untilCommitted(killed, target, done);
   child.kill('SIGKILL');
   t.is((await done).signal, 'SIGKILL');
   const landed = committedIterations(killed);
@@ -290,12 +285,7 @@ test('Ctrl-C lets the LLM calls in flight finish and stores them: the resumed ru
   const before = server.stats().requests;
   const stopped = join(dir, 'stopped.sqlite');
   const { child, done } = startCli(['run', config, '--db', stopped, '--quiet', '--base-url', server.baseURL]);
-  for (;;) {
-    let n = 0;
-    try { n = committedIterations(stopped); } catch { /* not created yet */ }
-    if (n >= 8) break;
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await untilCommitted(stopped, 8, done);
   child.kill('SIGINT');
   const first = await done;
   t.is(first.code, 130, first.stderr);

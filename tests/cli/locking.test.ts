@@ -1,16 +1,13 @@
 import test from 'ava';
 import { dirname, join } from 'node:path';
-import { committedIterations, runCli, sphereConfig, startCli, tempDir } from '../helpers/cli.js';
+import { committedIterations, runCli, sphereConfig, startCli, tempDir, untilCommitted } from '../helpers/cli.js';
 
 test('resuming or overwriting a run that another live process is writing fails with a message naming that process', async (t) => {
   const dir = tempDir();
   const db = join(dir, 'r.sqlite');
   const { child, done } = startCli(['run', sphereConfig, '--db', db, '--quiet', '--max-iterations', '100000'], { SPHERE_BUSY_MS: '5' });
   try {
-    while (true) {
-      try { if (committedIterations(db) > 0) break; } catch { /* not there yet */ }
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await untilCommitted(db, 1, done, 20);
     const resumed = await runCli(['resume', db, '--quiet']);
     t.is(resumed.code, 3);
     t.regex(resumed.stderr, new RegExp(`is being written by process ${child.pid} on `));

@@ -27,6 +27,23 @@ export function startCli(args: string[], env: Record<string, string> = {}, cwd =
   return { child, done };
 }
 
+/**
+ * Waits until the run at `db` has committed at least `target` iterations and returns how many it has;
+ * throws with the child's stderr when the child ended first, so a test never waits forever for a
+ * run that failed or finished early.
+ */
+export async function untilCommitted(db: string, target: number, done: Promise<CliResult>, pollMs = 5): Promise<number> {
+  let ended: CliResult | undefined;
+  void done.then((r) => { ended = r; });
+  for (;;) {
+    let n = 0;
+    try { n = committedIterations(db); } catch { /* not created yet */ }
+    if (n >= target) return n;
+    if (ended !== undefined) throw new Error(`the run ended (code ${ended.code}, signal ${ended.signal}) after ${n} commits, before ${target}: ${ended.stderr}`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
 export function runCli(args: string[], env: Record<string, string> = {}, cwd = root): Promise<CliResult> {
   return startCli(args, env, cwd).done;
 }

@@ -85,6 +85,12 @@ test('diff mode sends the system template and a user message with the files, eva
   t.false(user.content.includes('{{'));
 });
 
+test('an arm of a model that sends no temperature (NaN) says t=default in the note, as its label does', async (t) => {
+  const service = new FakeService([goodDiff]);
+  const result = await operator(service).propose(ctx({ arm: { ...arm, temperature: Number.NaN } }));
+  t.is(children(result)[0]!.note, 'loop-model t=default, main.py: Return twice x.');
+});
+
 test('a context without lineage (llm.context.lineage 0) and a run without other elites are said so in the prompt', async (t) => {
   const service = new FakeService([goodDiff]);
   await operator(service).propose(ctx({ context: variationContext([{ ...shownA, lineage: [], artifacts: '' }], []) }));
