@@ -2,13 +2,16 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { readFile, rmdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 
 /** Where this process may make sandbox cgroups: the directory under which each is made, per hierarchy. */
 export interface CgroupPlace {
   kind: 'cgroup-v2' | 'cgroup-v1';
-  /** v2: the one parent directory (memory and pids enabled for its children); v1: the memory hierarchy's. */
+  /**
+   * v2: the one parent directory (memory and pids enabled for its children); v1: the memory
+   * hierarchy's. Always this process's own cgroup, never an ancestor: limits set on it bound the trees.
+   */
   memory: string;
   /** v2: the same as `memory`; v1: the pids hierarchy's parent directory. */
   pids: string;
@@ -32,22 +35,47 @@ export interface SandboxCgroup {
 
 let made = 0;
 
+/** The file operations findCgroupPlace uses: the real ones, or a test's model of a hierarchy. */
+export interface CgroupFs {
+  read(path: string): string;
+  write(path: string, text: string): void;
+  mkdir(path: string): void;
+  rmdir(path: string): void;
+}
+
+const REAL_FS: CgroupFs = {
+  read: (path) => readFileSync(path, 'utf8'),
+  write: (path, text) => writeFileSync(path, text),
+  mkdir: (path) => mkdirSync(path),
+  rmdir: (path) => rmdirSync(path),
+};
+
+/** The leaf child of its own v2 cgroup this process moves into, when it is that cgroup's only process. */
+export const MAIN_LEAF = 'ouroboros-main';
+
 /**
- * Finds where sandbox cgroups can be made: the cgroup this process is in, in the v2 hierarchy when it
- * offers memory and pids to children (enabling them if needed), else in the v1 memory and pids
- * hierarchies. Returns a note instead when neither is mounted and writable.
+ * Finds where sandbox cgroups can be made: always inside the cgroup this process is in, so that a
+ * limit set on it (systemd's MemoryMax or TasksMax, a container's) bounds every candidate tree too.
+ * cgroup v2, when it offers memory and pids: our cgroup must give both to its children. If it does
+ * not and holds processes (no internal processes may sit beside enabled children) and this process
+ * is the only one, it moves itself into the leaf child MAIN_LEAF and enables them; with other
+ * processes there, it returns a note instead: a cgroup beside ours, under an ancestor, would escape
+ * the run's limits, so none is used. Else the v1 memory and pids hierarchies, which have no such
+ * rule (refused where memory.use_hierarchy is 0: a child would escape our cgroup's limit). Returns a
+ * note instead when neither is mounted and writable.
  */
-export function findCgroupPlace(): CgroupPlace | string {
+export function findCgroupPlace(fs: CgroupFs = REAL_FS, pid: number = process.pid): CgroupPlace | string {
+  const list = (path: string) => wordsOf(path, fs);
   let mounts: Array<{ root: string; point: string; type: string; options: string[] }>;
   let own: Array<{ controllers: string[]; path: string }>;
   try {
-    mounts = readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').map((line) => {
+    mounts = fs.read('/proc/self/mountinfo').trim().split('\n').map((line) => {
       const [before, after = ''] = line.split(' - ');
       const fields = before!.split(' ');
       const [type = '', , superOptions = ''] = after.split(' ');
       return { root: unescape(fields[3]!), point: unescape(fields[4]!), type, options: superOptions.split(',') };
     });
-    own = readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n').map((line) => {
+    own = fs.read('/proc/self/cgroup').trim().split('\n').map((line) => {
       const [, controllers = '', ...path] = line.split(':');
       return { controllers: controllers === '' ? [] : controllers.split(','), path: path.join(':') };
     });
@@ -55,29 +83,15 @@ export function findCgroupPlace(): CgroupPlace | string {
     return `cannot read this process's cgroups (${String(error)})`;
   }
   const dirIn = (mount: { root: string; point: string }, path: string): string | null => {
-    if (mount.root === '/') return join(mount.point, path);
-    return path === mount.root || path.startsWith(`${mount.root}/`) ? join(mount.point, path.slice(mount.root.length)) : null;
+    const inside = mount.root === '/' ? path : path === mount.root || path.startsWith(`${mount.root}/`) ? path.slice(mount.root.length) : null;
+    return inside === null ? null : join(mount.point, inside).replace(/(.)\/$/, '$1');
   };
   const v2 = mounts.find((m) => m.type === 'cgroup2');
   const v2Path = own.find((c) => c.controllers.length === 0 && c.path !== '')?.path;
   if (v2 !== undefined && v2Path !== undefined) {
     const dir = dirIn(v2, v2Path);
-    const available = dir === null ? [] : words(join(v2.point, 'cgroup.controllers'));
-    if (dir !== null && available.includes('memory') && available.includes('pids')) {
-      const gives = (d: string) => ['memory', 'pids'].every((c) => words(join(d, 'cgroup.subtree_control')).includes(c));
-      // Our own cgroup, else the nearest ancestor that already gives both to its children (a
-      // systemd slice, say: a cgroup holding processes cannot give controllers to children).
-      for (let d = dir; d.startsWith(v2.point); d = dirname(d)) {
-        if (gives(d)) return { kind: 'cgroup-v2', memory: d, pids: d };
-        if (d === v2.point) break;
-      }
-      try {
-        writeFileSync(join(dir, 'cgroup.subtree_control'), '+memory +pids');
-        return { kind: 'cgroup-v2', memory: dir, pids: dir };
-      } catch (error) {
-        return `cgroup v2 cannot give memory and pids to a child of ${dir} (${(error as NodeJS.ErrnoException).code ?? String(error)}; it holds processes, or is not delegated)`;
-      }
-    }
+    const available = dir === null ? [] : list(join(v2.point, 'cgroup.controllers'));
+    if (dir !== null && available.includes('memory') && available.includes('pids')) return v2Place(fs, list, v2.point, dir, pid);
   }
   const v1 = (controller: string): string | null => {
     const mount = mounts.find((m) => m.type === 'cgroup' && m.options.includes(controller));
@@ -86,8 +100,56 @@ export function findCgroupPlace(): CgroupPlace | string {
   };
   const memory = v1('memory');
   const pids = v1('pids');
-  if (memory !== null && pids !== null) return { kind: 'cgroup-v1', memory, pids };
+  if (memory !== null && pids !== null) {
+    if (list(join(memory, 'memory.use_hierarchy'))[0] === '0') {
+      return `cgroup v1: memory.use_hierarchy is 0 in ${memory}, so a limit on this process's memory cgroup would not bound the trees' cgroups made in it; none is used`;
+    }
+    return { kind: 'cgroup-v1', memory, pids };
+  }
   return 'neither cgroup v2 with the memory and pids controllers nor the v1 memory and pids hierarchies are available';
+}
+
+/** The v2 part of findCgroupPlace, `dir` being the cgroup this process is in. */
+function v2Place(fs: CgroupFs, list: (path: string) => string[], point: string, dir: string, pid: number): CgroupPlace | string {
+  // Already in MAIN_LEAF (moved by a call in another thread): the run's own cgroup is its parent.
+  const inLeaf = basename(dir) === MAIN_LEAF && dir !== point;
+  const run = inLeaf ? dirname(dir) : dir;
+  const place: CgroupPlace = { kind: 'cgroup-v2', memory: run, pids: run };
+  const enable = () => fs.write(join(run, 'cgroup.subtree_control'), '+memory +pids');
+  const gives = (d: string) => ['memory', 'pids'].every((c) => list(join(d, 'cgroup.subtree_control')).includes(c));
+  if (gives(run)) return place;
+  let code: string;
+  try {
+    enable();
+    return place;
+  } catch (error) {
+    code = (error as NodeJS.ErrnoException).code ?? String(error);
+  }
+  const cannot = `cgroup v2 cannot give memory and pids to children of this process's cgroup ${run} (${code}`;
+  if (code !== 'EBUSY') return `${cannot}: it is not delegated to this process)`;
+  const others = list(join(run, 'cgroup.procs')).filter((p) => p !== String(pid));
+  if (others.length === 0 && !inLeaf) {
+    // Alone in it: into a leaf child (still under every limit set on our cgroup), then enable them.
+    const leaf = join(run, MAIN_LEAF);
+    try {
+      try { fs.mkdir(leaf); } catch (error) { if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error; }
+      fs.write(join(leaf, 'cgroup.procs'), String(pid));
+      enable();
+      return place;
+    } catch (error) {
+      try { fs.write(join(run, 'cgroup.procs'), String(pid)); fs.rmdir(leaf); } catch { /* left as it is: still inside our cgroup */ }
+      return `${cannot}, and moving this process, its only one, into ${MAIN_LEAF} to allow it failed: ${(error as NodeJS.ErrnoException).code ?? String(error)})`;
+    }
+  }
+  let ancestor = '';
+  for (let d = run; d.startsWith(`${point}/`);) {
+    d = dirname(d);
+    if (gives(d)) {
+      ancestor = `; its ancestor ${d} does, but a cgroup there would be outside the run's own, unbounded by limits set on it, so it is not used`;
+      break;
+    }
+  }
+  return `${cannot}: it holds other processes${inLeaf ? '' : ` (${others.length})`}${ancestor}); give the run a cgroup of its own, as its only process or delegated with memory and pids enabled for children (systemd: Delegate=yes)`;
 }
 
 /**
@@ -186,8 +248,12 @@ function writeOptional(path: string, value: string): void {
 }
 
 function words(path: string): string[] {
+  return wordsOf(path, REAL_FS);
+}
+
+function wordsOf(path: string, fs: CgroupFs): string[] {
   try {
-    return readFileSync(path, 'utf8').split(/\s+/).filter(Boolean);
+    return fs.read(path).split(/\s+/).filter(Boolean);
   } catch {
     return [];
   }

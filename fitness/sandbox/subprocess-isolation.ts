@@ -1,6 +1,6 @@
 // Detects, once per thread, which isolation mechanisms this machine allows the subprocess sandbox.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findCgroupPlace, tryCgroup, type CgroupPlace } from './subprocess-cgroup.js';
@@ -48,7 +48,13 @@ export interface SandboxIsolation {
    * A cgroup of its own holds the candidate's whole tree: `memoryMb` is then also the memory of all its
    * processes together (tmpfs files included, no swap; past it the kernel kills one and the run fails
    * with `out-of-memory`), and `maxProcesses` counts the tree's processes and threads. Removed after
-   * the run. null: memory is limited per process only, and processes per uid (see `dropToUser`).
+   * the run. It is always made inside this process's own cgroup (cgroup v2: this process may move
+   * itself into a leaf child, `ouroboros-main`, when it is alone there), never beside it under an
+   * ancestor, so a limit set on the run (systemd's MemoryMax, TasksMax) bounds every tree as well;
+   * where only an ancestor could hold it, none is used and a note says why. Reported only when the
+   * candidate cannot move itself out: it has a private root (no cgroup file system in it) and runs
+   * as a uid that owns none of the cgroups. null: memory is limited per process only, and processes
+   * per uid (see `dropToUser`).
    */
   treeLimits: 'cgroup-v2' | 'cgroup-v1' | null;
   /** One sentence per mechanism that is missing or has a caveat, saying what is therefore not enforced. */
@@ -145,10 +151,17 @@ function detect(): SandboxPlan {
 
   let cgroup: CgroupPlace | null = null;
   if (pidNamespace && (setpriv !== null || !root)) {
-    const place = findCgroupPlace();
-    const problem = typeof place === 'string' ? place : tryCgroup(place, sh);
-    if (problem === null) cgroup = place as CgroupPlace;
-    else notes.push(`no cgroup for the tree: memoryMb limits each process alone and maxProcesses counts per uid (${problem})`);
+    const uid = process.getuid?.() ?? -1;
+    const candidateUids: [number, number] = dropToUser === 'sandbox-uid' ? [SANDBOX_UID_BASE, SANDBOX_UID_BASE + 2 ** 22 - 1] : dropToUser === 'nobody' ? [NOBODY, NOBODY] : [uid, uid];
+    const escape = (owners: number[]) => cgroupEscape({ privateMounts, candidateUids, cgroupOwners: owners });
+    // Whoever makes the tree's cgroups owns them; the place's own owner is checked once it is found.
+    let problem = escape([process.geteuid?.() ?? uid]);
+    if (problem === null) {
+      const place = findCgroupPlace();
+      problem = typeof place === 'string' ? place : escape(owners(place)) ?? tryCgroup(place, sh);
+      if (problem === null) cgroup = place as CgroupPlace;
+    }
+    if (problem !== null) notes.push(`no cgroup for the tree: memoryMb limits each process alone and maxProcesses counts per uid (${problem})`);
   } else {
     notes.push(`no cgroup for the tree (${pidNamespace ? 'setpriv missing' : 'no PID namespace'}): memoryMb limits each process alone and maxProcesses counts per uid`);
   }
@@ -176,6 +189,41 @@ function detect(): SandboxPlan {
     privateMounts, ipcNamespace, noNewPrivs: setpriv !== null, closedFds: pidNamespace, treeLimits: cgroup?.kind ?? null, notes,
   };
   return { isolation, unshare, unshareArgs, prlimit, limitProcesses, tools, cgroup };
+}
+
+/** What findCgroupPlace learned and detect decided that tells whether a candidate could leave its tree's cgroup. */
+export interface CgroupEscapeFacts {
+  /** The candidate runs in a private root, where no cgroup file system is mounted (see SandboxIsolation). */
+  privateMounts: boolean;
+  /** The uids candidates may run as, first and last. */
+  candidateUids: [number, number];
+  /** The owners of the cgroups involved: the place they are made in, and they themselves. */
+  cgroupOwners: number[];
+}
+
+/**
+ * Why a candidate could move itself out of its tree's cgroup (writing its pid into the cgroup.procs
+ * of the one above, say), which would void treeLimits; null when it cannot. It can when it sees the
+ * cgroup file system (no private root), or when it runs as a uid owning the cgroups: it could then
+ * write their files, and reach the host's root through /proc/1/root (its init shares its uid).
+ */
+export function cgroupEscape(facts: CgroupEscapeFacts): string | null {
+  const [first, last] = facts.candidateUids;
+  const owner = facts.cgroupOwners.find((uid) => uid >= first && uid <= last);
+  if (!facts.privateMounts) return "the candidate sees the host's /sys/fs/cgroup (no private root), and could move itself out of its cgroup wherever its uid may write a cgroup.procs";
+  if (owner !== undefined) return `the candidate runs as uid ${owner}, which owns the cgroups, so it could move itself out of its own`;
+  return null;
+}
+
+/** The uids owning the directories of a place (the parents of the trees' cgroups). */
+function owners(place: CgroupPlace): number[] {
+  return [...new Set([place.memory, place.pids])].map((dir) => {
+    try {
+      return statSync(dir).uid;
+    } catch {
+      return -1;
+    }
+  });
 }
 
 /**

@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { runSubprocess, sandboxIsolation } from '../../../fitness/sandbox/subprocess.js';
+import { findCgroupPlace, type CgroupFs } from '../../../fitness/sandbox/subprocess-cgroup.js';
+import { NOBODY, SANDBOX_UID_BASE, cgroupEscape, sandboxPlan } from '../../../fitness/sandbox/subprocess-isolation.js';
+import { FakeCgroupV2 } from '../../helpers/cgroup-fs.js';
 import { isSandboxError, type SandboxError } from '../../../fitness/sandbox/sandbox-error.js';
 
 const isolation = sandboxIsolation();
@@ -315,4 +318,73 @@ test('the tree’s cgroup is removed after a run stopped at its time limit, and 
   // The init removes it once the tree is dead: a generous deadline, since nothing else is waited for.
   for (let waited = 0; abandonedDirs.some((d) => existsSync(d)) && waited < 60_000; waited += 50) await new Promise((done) => setTimeout(done, 50));
   for (const d of abandonedDirs) t.false(existsSync(d), `${d} is left`);
+});
+
+test('cgroup v2: the trees’ cgroups are made inside this process’s own cgroup (into a leaf of it when alone there), never beside it', (t) => {
+  const v2 = (dir: string) => ({ kind: 'cgroup-v2', memory: `/sys/fs/cgroup${dir}`, pids: `/sys/fs/cgroup${dir}` });
+  t.deepEqual(findCgroupPlace(new FakeCgroupV2({ '': { procs: [1, 7], gives: true } }, 7), 7), v2(''), 'the root of a cgroup namespace');
+  // A service alone in its cgroup, whose slice gives memory and pids: it moves into a leaf and enables them on its own cgroup.
+  const alone = new FakeCgroupV2({ '': { gives: true }, '/system.slice': { gives: true }, '/system.slice/foo.service': { procs: [7] } }, 7);
+  t.deepEqual(findCgroupPlace(alone, 7), v2('/system.slice/foo.service'));
+  t.is(alone.of(7), '/system.slice/foo.service/ouroboros-main');
+  t.deepEqual(findCgroupPlace(alone, 7), v2('/system.slice/foo.service'), 'a second thread finds the same place');
+  t.is(alone.of(7), '/system.slice/foo.service/ouroboros-main');
+  // With another process there, the slice alone could hold the trees: outside the run's limits, so refused, and nothing moved.
+  const shared = new FakeCgroupV2({ '': { gives: true }, '/system.slice': { gives: true }, '/system.slice/foo.service': { procs: [7, 8] } }, 7);
+  t.regex(String(findCgroupPlace(shared, 7)), /foo\.service \(EBUSY: it holds other processes \(1\); its ancestor \/sys\/fs\/cgroup\/system\.slice does, but a cgroup there would be outside the run's own/);
+  t.deepEqual([shared.of(7), shared.paths()], ['/system.slice/foo.service', ['', '/system.slice', '/system.slice/foo.service']]);
+});
+
+test('cgroup v1: the trees’ cgroups are made in this process’s own memory and pids cgroups, unless memory.use_hierarchy is 0', (t) => {
+  const v1 = (hierarchy: string): CgroupFs => {
+    const files: Record<string, string> = {
+      '/proc/self/mountinfo': '34 30 0:31 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory\n38 30 0:35 / /sys/fs/cgroup/pids rw - cgroup cgroup rw,pids\n40 30 0:37 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n',
+      '/proc/self/cgroup': '8:pids:/\n4:memory:/process_api/a\n0::/\n',
+      '/sys/fs/cgroup/unified/cgroup.controllers': 'hugetlb\n',
+      '/sys/fs/cgroup/memory/process_api/a/memory.use_hierarchy': hierarchy,
+    };
+    const no = (): never => { throw Object.assign(new Error('EACCES'), { code: 'EACCES' }); };
+    return { read: (path) => files[path] ?? no(), write: no, mkdir: no, rmdir: no };
+  };
+  t.deepEqual(findCgroupPlace(v1('1\n'), 7), { kind: 'cgroup-v1', memory: '/sys/fs/cgroup/memory/process_api/a', pids: '/sys/fs/cgroup/pids' });
+  t.regex(String(findCgroupPlace(v1('0\n'), 7)), /memory\.use_hierarchy is 0 in \/sys\/fs\/cgroup\/memory\/process_api\/a/);
+});
+
+test('treeLimits only where the candidate cannot move itself out of its cgroup: a private root, and a uid owning none of the cgroups', (t) => {
+  const own: [number, number] = [SANDBOX_UID_BASE, SANDBOX_UID_BASE + 2 ** 22 - 1];
+  t.is(cgroupEscape({ privateMounts: true, candidateUids: own, cgroupOwners: [0, 0] }), null);
+  t.is(cgroupEscape({ privateMounts: true, candidateUids: [NOBODY, NOBODY], cgroupOwners: [0] }), null);
+  // Without root (a user namespace): the current user owns the delegated cgroups and sees /sys/fs/cgroup.
+  t.regex(String(cgroupEscape({ privateMounts: false, candidateUids: [1000, 1000], cgroupOwners: [1000] })), /sees the host's \/sys\/fs\/cgroup/);
+  t.regex(String(cgroupEscape({ privateMounts: false, candidateUids: own, cgroupOwners: [0] })), /sees the host's \/sys\/fs\/cgroup/);
+  // A private root is not enough for a candidate owning the cgroups: /proc/1/root leads back to the host's.
+  t.regex(String(cgroupEscape({ privateMounts: true, candidateUids: [0, 0], cgroupOwners: [0] })), /runs as uid 0, which owns the cgroups/);
+  t.regex(String(cgroupEscape({ privateMounts: true, candidateUids: own, cgroupOwners: [0, SANDBOX_UID_BASE + 5] })), /owns the cgroups/);
+  if (isolation.treeLimits !== null) t.true(isolation.privateMounts && isolation.dropToUser !== null, 'as reported here');
+});
+
+test('the tree’s cgroup is inside this process’s own cgroup in each hierarchy, and the candidate cannot move itself out of it', async (t) => {
+  const place = sandboxPlan().cgroup;
+  if (isolation.treeLimits === null || place === null) return cannot(t, 'a cgroup for the tree (treeLimits)');
+  const paths = (text: string) => new Map(text.trim().split('\n').map((line) => [line.split(':')[1]!, line.split(':').slice(2).join(':')]));
+  const mine = paths(readFileSync('/proc/self/cgroup', 'utf8'));
+  // What a candidate would write its pid into to leave: the cgroup.procs of its cgroup's parent and of each hierarchy's root.
+  const points = readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').filter((line) => / - cgroup2? /.test(line)).map((line) => line.split(' ')[4]!);
+  const targets = [...new Set([place.memory, place.pids, ...points])].map((dir) => join(dir, 'cgroup.procs'));
+  for (const file of targets) t.true(existsSync(file), `${file} is there on the host`);
+  const script = [
+    'for f in "$@"; do for p in "$f" "/proc/1/root$f"; do (echo $$ > "$p") 2>/dev/null && echo "moved through $p"; done; done',
+    'ls /sys/fs/cgroup > /dev/null 2>&1 && echo "sees /sys/fs/cgroup"',
+    'for t in cgroup cgroup2; do mkdir -p /tmp/$t && mount -t $t -o "$([ $t = cgroup ] && echo memory,pids)" none /tmp/$t 2>/dev/null && echo "mounted $t"; done',
+    'cat /proc/self/cgroup',
+  ].join('\n');
+  const result = await runSubprocess({ command: 'sh', args: ['-c', script, 'sh', ...targets], timeoutMs: 20_000 });
+  const lines = result.stdout.trim().split('\n');
+  t.deepEqual(lines.filter((line) => !/^\d+:/.test(line)), [], result.stderr);
+  const theirs = [...paths(lines.filter((line) => line.includes('ouroboros-sandbox-')).join('\n'))];
+  t.is(theirs.length, isolation.treeLimits === 'cgroup-v1' ? 2 : 1, result.stdout);
+  for (const [controllers, path] of theirs) {
+    const run = mine.get(controllers)!.replace(/\/ouroboros-main$/, '').replace(/^\/$/, '');
+    t.true(path.startsWith(`${run}/ouroboros-sandbox-`), `${controllers}: ${path} is in this process's ${mine.get(controllers)}`);
+  }
 });
