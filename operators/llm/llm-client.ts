@@ -189,7 +189,7 @@ export class LlmClient {
           release();
         }
       } catch (error) {
-        failure = this.#classify(error, signal, model);
+        failure = this.#classify(error, signal, model, request);
       }
       const { retryable, retryAfterMs, fatal, ...reported } = failure;
       const report = () => { if (sent) request.onAttempt?.({ attempt, ...reported }); };
@@ -272,12 +272,18 @@ export class LlmClient {
     } as OpenAI.ChatCompletionCreateParamsNonStreaming;
   }
 
+  /** The settings a request sends: its body's keys but the model and the messages, which are no setting of the model's config. */
+  #settingsSent(request: LlmRequest): string[] {
+    return Object.keys(this.#body(request)).filter((k) => k !== 'model' && k !== 'messages');
+  }
+
   /** The one place where the SDK's errors become our reasons. Anything else is a bug and is rethrown. */
-  #classify(error: unknown, signal: AbortSignal | undefined, model: string): Classified {
+  #classify(error: unknown, signal: AbortSignal | undefined, model: string, request: LlmRequest): Classified {
     if (signal?.aborted || error instanceof OpenAI.APIUserAbortError) return { reason: 'aborted', message: 'aborted', retryable: false };
     if (error instanceof LlmResponseError) {
-      const refused = error.embedded && rejectedSetting(error.embedded.status, error.embedded.message, error.embedded.code, error.embedded.param);
-      if (refused) return this.#refusal(model, error.embedded!.status, error.embedded!.message, refused);
+      const { embedded } = error;
+      const refused = embedded && rejectedSetting(embedded.status, embedded.message, embedded.code, embedded.param, this.#settingsSent(request));
+      if (embedded && refused) return this.#refusal(model, embedded.status, embedded.message, refused);
       return { reason: 'bad-response', status: 200, message: this.#redact(error.message), retryable: true, tokensIn: error.tokensIn, tokensOut: error.tokensOut };
     }
     if (error instanceof OpenAI.APIConnectionTimeoutError) {
@@ -295,7 +301,8 @@ export class LlmClient {
       const message = this.#redact(full.length > MESSAGE_CHARS || full.trimStart().startsWith('<') ? excerpt(full, MESSAGE_CHARS) : full);
       if (status === 429) return { reason: 'rate-limited', status, message, retryable: true, retryAfterMs: retryAfterFromHeaders((h) => error.headers?.get(h)) };
       if (status >= 500) return { reason: 'server-error', status, message, retryable: true, retryAfterMs: retryAfterFromHeaders((h) => error.headers?.get(h)) };
-      const refused = rejectedSetting(status, full, error.code, error.param);
+      // Only a 400 naming a setting this request sent stops the client; any other is this call's bad request.
+      const refused = rejectedSetting(status, full, error.code, error.param, this.#settingsSent(request));
       if (refused) return this.#refusal(model, status, message, refused);
       const reason = status === 401 || status === 403 ? 'auth' : status === 404 ? 'not-found' : status === 400 || status === 422 ? 'bad-request' : 'client-error';
       return { reason, status, message, retryable: false };

@@ -23,13 +23,23 @@ const REFUSALS: readonly RegExp[] = [
 
 const CODES = new Set(['unsupported_parameter', 'unsupported_value', 'unknown_parameter', 'invalid_parameter', 'extra_forbidden']);
 
-/** undefined unless `status` is 400 or 422 and the endpoint's error names a parameter or value it does not take. */
-export function rejectedSetting(status: number, message: string, code?: unknown, param?: unknown): RejectedSetting | undefined {
+/**
+ * undefined unless `status` is 400 or 422 and the endpoint's error refuses a parameter or value that
+ * is one of `sent`, the settings this request carried (its body keys other than model and messages:
+ * max_tokens, temperature, top_p, seed, the extra body's keys...). The wording alone does not tell:
+ * "deepseek-reasoner does not support successive user or assistant messages" or "Invalid value for
+ * 'content'" refuse the request's content, which another request may not have, so such a 400, and one
+ * naming no parameter at all, stays an ordinary failure.
+ */
+export function rejectedSetting(
+  status: number, message: string, code: unknown, param: unknown, sent: readonly string[],
+): RejectedSetting | undefined {
   if (status !== 400 && status !== 422) return undefined;
   if (!(typeof code === 'string' && CODES.has(code)) && !REFUSALS.some((r) => r.test(message))) return undefined;
   const parameter = typeof param === 'string' && param !== '' ? param : parameterIn(message);
-  // The messages are the engine's own making, not a setting: such a 400 stays an ordinary failure.
-  if (parameter?.startsWith('messages')) return undefined;
+  // A nested name ("response_format.type", "stop[0]") refuses the top-level key that was sent.
+  const key = parameter?.split(/[.[]/, 1)[0];
+  if (key === undefined || !sent.includes(key)) return undefined;
   return { parameter, hint: hintFor(parameter) };
 }
 

@@ -1,30 +1,11 @@
 // Tests of LlmClient through the real openai client against a loopback HTTP server: answers, retries, timeouts, limits, the failure stop, the key.
 import test from 'ava';
 import { inspect } from 'node:util';
-import { LlmClient, type LlmAttemptFailure, type LlmClientOptions, type LlmResult } from '../../../operators/llm/llm-client.js';
-import { LlmEndpointError, LlmSettingRejectedError } from '../../../operators/llm/llm-errors.js';
+import type { LlmAttemptFailure, LlmResult } from '../../../operators/llm/llm-client.js';
+import { LlmEndpointError } from '../../../operators/llm/llm-errors.js';
 import { retryAfterFromHeaders } from '../../../operators/llm/retry-policy.js';
-import { startOpenAiLoopback, type Behaviour, type LoopbackServer, type Script } from '../../helpers/openai-loopback-server.js';
-
-const apiKey = 'sk-loopback-Zq9x-DO-NOT-LEAK-4f1e';
-const messages = [{ role: 'user' as const, content: 'Improve this function.' }];
-
-function clientFor(server: LoopbackServer, options: Partial<LlmClientOptions> = {}): LlmClient {
-  return new LlmClient({
-    baseURL: server.baseURL, apiKey, model: 'loop-model', temperature: 0.7, maxTokens: 256,
-    requestTimeoutMs: 5_000, maxRetries: 2, maxInFlight: 4, consecutiveFailureLimit: 5, baseDelayMs: 10,
-    ...options,
-  });
-}
-
-async function withServer(script: Script, run: (server: LoopbackServer) => Promise<void>, fallback?: Behaviour): Promise<void> {
-  const server = await startOpenAiLoopback(script, fallback);
-  try {
-    await run(server);
-  } finally {
-    await server.close();
-  }
-}
+import { apiKey, clientFor, messages, withServer } from '../../helpers/llm-client-setup.js';
+import type { Behaviour } from '../../helpers/openai-loopback-server.js';
 
 test('complete() returns the answer, the model and the token counts, and sends the request as configured', async (t) => {
   await withServer([{ answer: 'def f(x): return 2 * x', model: 'loop-model-2026', promptTokens: 123, completionTokens: 45 }], async (server) => {
@@ -307,57 +288,6 @@ test('per-request settings reach the body: no temperature when null, max_complet
   }, { answer: 'ok' });
 });
 
-/** 400s that refuse a parameter or value, in the words of several servers. */
-const refusals: Array<{ server: string; behaviour: Behaviour; parameter: string | null; hint: RegExp }> = [
-  {
-    server: 'OpenAI (max_tokens)', parameter: 'max_tokens', hint: /maxCompletionTokens/,
-    behaviour: { status: 400, code: 'unsupported_parameter', param: 'max_tokens', message: "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead." },
-  },
-  {
-    server: 'OpenAI (temperature)', parameter: 'temperature', hint: /"temperature": null/,
-    behaviour: { status: 400, code: 'unsupported_value', param: 'temperature', message: "Unsupported value: 'temperature' does not support 0.7 with this model. Only the default (1) value is supported." },
-  },
-  {
-    server: 'vLLM', parameter: 'reasoning_effort', hint: /reasoningEffort/,
-    behaviour: { status: 400, message: "[{'type': 'extra_forbidden', 'loc': ('body', 'reasoning_effort'), 'msg': 'Extra inputs are not permitted', 'input': 'high'}]" },
-  },
-  { server: 'llama.cpp', parameter: 'top_p', hint: /topP/, behaviour: { status: 400, message: 'Unsupported param: top_p' } },
-  {
-    server: 'Ollama', parameter: 'temperature', hint: /temperature/,
-    behaviour: { status: 400, message: 'json: cannot unmarshal string into Go struct field ChatCompletionRequest.temperature of type float64' },
-  },
-  { server: 'Azure', parameter: 'max_completion_tokens', hint: /remove "maxCompletionTokens"/, behaviour: { status: 400, message: 'Unrecognized request argument supplied: max_completion_tokens' } },
-];
-
-for (const { server: name, behaviour, parameter, hint } of refusals) {
-  test(`a 400 refusing a parameter (${name}) stops the client at once with the endpoint's message`, async (t) => {
-    await withServer([], async (server) => {
-      const attempts: LlmAttemptFailure[] = [];
-      const client = clientFor(server, { consecutiveFailureLimit: 8, settingsField: (m) => `llm.models[0] (${m})` });
-      const error = await t.throwsAsync(client.complete({ messages, onAttempt: (a) => attempts.push(a) }), { instanceOf: LlmSettingRejectedError });
-      t.is(error.code, 'E_CONFIG');
-      t.is(error.status, 400);
-      t.is(error.parameter, parameter);
-      t.true(error.message.startsWith('llm.models[0] (loop-model): '), error.message);
-      t.true(error.message.includes((behaviour as { message: string }).message), error.message);
-      t.regex(error.message, hint);
-      t.is(server.requests.length, 1, 'not retried');
-      t.like(attempts, [{ attempt: 1, reason: 'setting-rejected', status: 400 }]);
-      // Every later call fails the same way without asking.
-      await t.throwsAsync(client.complete({ messages }), { is: error });
-      t.is(server.requests.length, 1);
-    }, behaviour);
-  });
-}
-
-test('a 200 wrapping a 400 that refuses a parameter stops the client too', async (t) => {
-  await withServer([], async (server) => {
-    const error = await t.throwsAsync(clientFor(server).complete({ messages }), { instanceOf: LlmSettingRejectedError });
-    t.regex(error.message, /Unsupported parameter: 'max_tokens'/);
-    t.is(server.requests.length, 1);
-  }, { raw: JSON.stringify({ error: { code: 400, message: "Unsupported parameter: 'max_tokens' is not supported with this model." } }) });
-});
-
 test('the call whose failure stops the client is reported through onAttempt, so every request is accounted for', async (t) => {
   await withServer([], async (server) => {
     const client = clientFor(server, { maxRetries: 1, consecutiveFailureLimit: 1 });
@@ -375,17 +305,4 @@ test('a 502 whose body is an HTML page is reported with a short excerpt', async 
     t.like(result, { ok: false, reason: 'server-error', status: 502 });
     t.true(!result.ok && result.message.length <= 410 && result.message.includes('502 Bad Gateway'), result.ok ? '' : result.message);
   }, { raw: page, status: 502, contentType: 'text/html' });
-});
-
-test('a call waiting to retry when another call finds a refused setting sends nothing more and throws that error', async (t) => {
-  const refusal: Behaviour = { status: 400, code: 'unsupported_parameter', param: 'max_tokens', message: "Unsupported parameter: 'max_tokens' is not supported with this model." };
-  await withServer((_index, body) => (body.model === 'retrying' ? { status: 503, message: 'busy' } : refusal), async (server) => {
-    // The retry waits at least 2 s (half of baseDelayMs, jittered up), while the refusing call takes one round trip.
-    const client = clientFor(server, { baseDelayMs: 4_000 });
-    const retrying = client.complete({ messages, model: 'retrying' });
-    await server.waitForRequests(1);
-    const refused = await t.throwsAsync(client.complete({ messages, model: 'refused' }), { instanceOf: LlmSettingRejectedError });
-    await t.throwsAsync(retrying, { is: refused });
-    t.is(server.requests.length, 2);
-  });
 });
