@@ -6,7 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { IsolateOptions, IsolateResult } from './js-isolate.js';
 import { OverdueGuard, type Guarded } from './js-isolate-guard.js';
-import type { Limits } from './js-isolate-limits.js';
+import { limitMessage, type Limits } from './js-isolate-limits.js';
 import { fromWire, grantReply, parseGrantRequest, type CallMessage, type HostMessage } from './js-isolate-wire.js';
 import { SandboxError } from './sandbox-error.js';
 
@@ -178,8 +178,9 @@ class IsolateHost {
   private stopOverdue(late: Call[], what: string): void {
     for (const call of late) {
       this.settle(call.message.id);
-      const { filename, wallTimeMs } = call.limits;
-      call.reject(new SandboxError('time-limit', `${filename} did not finish within the ${wallTimeMs} ms wall-clock limit and its isolate host ${what}: the host was killed`));
+      // The message a wall-clock stop records in the host, whatever the host was doing: what is stored
+      // (and shown to the LLM) must not depend on how the machine's load starved the host.
+      call.reject(new SandboxError('time-limit', limitMessage(call.limits, 'wall')));
     }
     void this.kill(`another call in it ran past its wall-clock limit and the host ${what}`);
     replaceEarly(this);

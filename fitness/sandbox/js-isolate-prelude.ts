@@ -86,6 +86,17 @@ const split = String.prototype.split;
 const PromiseOf = Promise;
 const PromiseProto = Promise.prototype;
 const promiseThen = Promise.prototype.then;
+// The runner's own promises. isolated-vm waits on a pending one with V8's Promise::Then and ::Catch,
+// which look up constructor, Symbol.species and then on it: a frozen subclass holding its own keeps
+// those lookups away from Promise and Promise.prototype, which the candidate may have changed. (The
+// grants are synchronous, so today the runner's promise has settled before isolated-vm sees it; this
+// keeps that from mattering.)
+class RunnerPromise extends PromiseOf {}
+defineProperty(RunnerPromise, Symbol.species, { value: RunnerPromise });
+defineProperty(RunnerPromise.prototype, 'then', { value: promiseThen });
+defineProperty(RunnerPromise.prototype, 'constructor', { value: RunnerPromise });
+Object.freeze(RunnerPromise.prototype);
+Object.freeze(RunnerPromise);
 const CodeGenerationError = EvalError;
 const TAG = ${JSON.stringify(NON_JSON_TAG)};
 const MAX_DESCRIPTION = ${MAX_DESCRIPTION};
@@ -269,7 +280,7 @@ return function prepare(harness, args, maxResult, seed, consoleCap, file, grantN
     } catch (e) {
       return threw(e);
     }
-    return new PromiseOf((resolve) => {
+    return new RunnerPromise((resolve) => {
       try {
         apply(promiseThen, out, [(v) => { resolve(encode(v, maxResult)); }, (e) => { resolve(threw(e)); }]);
       } catch (e) {

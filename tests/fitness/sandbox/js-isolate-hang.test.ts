@@ -69,7 +69,7 @@ test.serial("a caller-side guard that fires early re-arms for the deadline: a ho
   process.kill(pid, 'SIGSTOP'); // its own watchdog cannot act: only the caller's guard can end the call
   const error = await t.throwsAsync(call);
   t.true(isSandboxError(error) && (error as { reason?: string }).reason === 'time-limit', error?.message);
-  t.is(error?.message, 'program.js did not finish within the 800 ms wall-clock limit and its isolate host stopped answering: the host was killed');
+  t.is(error?.message, 'program.js did not finish within the 800 ms wall-clock limit (is it waiting on a promise that never settles?)');
   t.true(await endsWithin(pid, 5000));
   t.not(await stillWorks(t), pid);
 });

@@ -103,6 +103,23 @@ test('replacing Promise.prototype.then, its constructor or Symbol.species cannot
   t.true(outcome === 'honest' || outcome === 'threw', `got ${String(outcome)}`);
 });
 
+test('a replaced Promise.prototype.then cannot reject the wait on the runner\'s own promise with a message of its choosing', async (t) => {
+  // isolated-vm waits on the runner's promise with V8's Then and Catch; Catch looks up \`then\` on the promise Then made.
+  const rejectForge = `const then = Promise.prototype.then;
+    Promise.prototype.then = function (ok, bad) { if (typeof bad === 'function') bad(new Error('forged crash')); return then.call(this, ok, bad); };
+    async function f() { await null; return 'honest'; }`;
+  const speciesForge = `class Fake extends Promise { then(ok, bad) { if (typeof bad === 'function') bad(new Error('forged crash')); return super.then(ok, bad); } }
+    Object.defineProperty(Promise.prototype, 'constructor', { configurable: true, value: Fake });
+    Object.defineProperty(Promise, Symbol.species, { configurable: true, get() { return Fake; } });
+    async function f() { await null; return 'honest'; }`;
+  for (const host of ['process', 'thread'] as const) {
+    for (const code of [rejectForge, speciesForge]) {
+      const outcome = await run(code, { host }).then((r) => r.value, (e: Error & { reason?: string }) => `${e.reason}: ${e.message}`);
+      t.is(outcome, 'honest', host);
+    }
+  }
+});
+
 test('only promises are waited for: a thenable is a result like any other, a promise that never settles meets the wall clock', async (t) => {
   t.regex((await failure(t, 'function f() { return { then(resolve) { resolve(1); } }; }', 'no-result')).message, /a function at key "then"$/);
   const error = await failure(t, 'function f() { return new Promise(() => {}); }', 'time-limit', { cpuTimeMs: 200, wallTimeMs: 500 });
