@@ -91,7 +91,9 @@ const promiseThen = Promise.prototype.then;
 // those lookups away from Promise and Promise.prototype, which the candidate may have changed. (The
 // grants are synchronous, so today the runner's promise has settled before isolated-vm sees it; this
 // keeps that from mattering.)
-class RunnerPromise extends PromiseOf {}
+// An explicit constructor: the default one passes its arguments on by spreading them, which calls
+// the Array iterator the candidate may have replaced.
+class RunnerPromise extends PromiseOf { constructor(executor) { super(executor); } }
 defineProperty(RunnerPromise, Symbol.species, { value: RunnerPromise });
 defineProperty(RunnerPromise.prototype, 'then', { value: promiseThen });
 defineProperty(RunnerPromise.prototype, 'constructor', { value: RunnerPromise });

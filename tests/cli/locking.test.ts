@@ -11,8 +11,10 @@ test('resuming or overwriting a run that another live process is writing fails w
     const resumed = await runCli(['resume', db, '--quiet']);
     t.is(resumed.code, 3);
     t.regex(resumed.stderr, new RegExp(`is being written by process ${child.pid} on `));
+    let ended = false;
+    void done.then(() => { ended = true; });
     const overwritten = await runCli(['run', sphereConfig, '--db', db, '--quiet', '--overwrite']);
-    t.is(overwritten.code, 3);
+    t.is(overwritten.code, 3, ended ? `the writer had ended: ${JSON.stringify(await done)}` : 'the writer was still running');
     t.regex(overwritten.stderr, new RegExp(`process ${child.pid}`));
     const status = await runCli(['status', db, '--json']);
     t.is(status.code, 0, 'readers do not need the lock');

@@ -112,8 +112,11 @@ test('a replaced Promise.prototype.then cannot reject the wait on the runner\'s 
     Object.defineProperty(Promise.prototype, 'constructor', { configurable: true, value: Fake });
     Object.defineProperty(Promise, Symbol.species, { configurable: true, get() { return Fake; } });
     async function f() { await null; return 'honest'; }`;
+  // The default constructor of a Promise subclass spreads its arguments through the Array iterator.
+  const iteratorForge = `Array.prototype[Symbol.iterator] = function* () {};
+    async function f() { await null; return 'honest'; }`;
   for (const host of ['process', 'thread'] as const) {
-    for (const code of [rejectForge, speciesForge]) {
+    for (const code of [rejectForge, speciesForge, iteratorForge]) {
       const outcome = await run(code, { host }).then((r) => r.value, (e: Error & { reason?: string }) => `${e.reason}: ${e.message}`);
       t.is(outcome, 'honest', host);
     }
