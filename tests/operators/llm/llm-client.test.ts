@@ -59,11 +59,14 @@ test('retries stop after maxRetries and the last failure is reported', async (t)
 });
 
 test('an answer that hangs is cut by requestTimeoutMs and retried', async (t) => {
-  await withServer([{ hang: true }, { answer: 'not hanging this time' }], async (server) => {
+  // Every later request is answered at once; on a loaded machine one of them may still be cut by the
+  // same timeout and retried, so the count is at least 2 and always equal to what the server saw.
+  await withServer([{ hang: true }, { answer: 'not hanging this time' }, { answer: 'not hanging this time' }, { answer: 'not hanging this time' }], async (server) => {
     const started = performance.now();
-    const result = await clientFor(server, { requestTimeoutMs: 1_000 }).complete({ messages });
-    t.like(result, { ok: true, text: 'not hanging this time', attempts: 2 });
-    t.is(server.requests.length, 2);
+    const result = await clientFor(server, { requestTimeoutMs: 1_000, maxRetries: 3 }).complete({ messages });
+    t.like(result, { ok: true, text: 'not hanging this time' });
+    t.true(result.attempts >= 2);
+    t.is(server.requests.length, result.attempts);
     // The retry cannot start before the first request has waited its full timeout (a one-sided bound: load only delays).
     const retried = server.requests[1]!.receivedAt - started;
     t.true(retried >= 1_000, `retried ${retried.toFixed(0)} ms after the call`);
