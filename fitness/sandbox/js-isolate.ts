@@ -218,7 +218,11 @@ function watch(isolate: ivm.Isolate, limits: Limits, onKill: (why: 'cpu' | 'wall
     const cpu = cpuMs();
     const wall = performance.now() - wallStart;
     if (cpu >= limits.cpuTimeMs) return onKill('cpu');
-    if (wall >= limits.wallTimeMs) return onKill('wall');
+    // Which limit a busy candidate meets first depends on how much of a core it got. What is recorded
+    // must not: a candidate that has been running inside the isolate for longer than its CPU time
+    // (isolated-vm's figure, which counts time running whether or not it had a core) is stopped as
+    // over its CPU time; one that was waiting (a promise that never settles) as over its wall clock.
+    if (wall >= limits.wallTimeMs) return onKill(Number(isolate.cpuTime - cpuStart) / 1e6 >= limits.cpuTimeMs ? 'cpu' : 'wall');
     timer = setTimeout(check, Math.max(1, Math.min(limits.cpuTimeMs - cpu, limits.wallTimeMs - wall)));
   };
   timer = setTimeout(check, Math.min(limits.cpuTimeMs, limits.wallTimeMs));

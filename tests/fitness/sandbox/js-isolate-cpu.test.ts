@@ -19,7 +19,7 @@ test('offThreadCpuMs() counts the CPU a worker thread burns and not the calling 
   t.true(offThreadCpuMs()! - before! > 0);
 });
 
-test('a candidate starved of its core by busy processes is not stopped at its CPU limit, while a looping one still is', async (t) => {
+test('a candidate starved of its core by busy processes is not stopped at its CPU limit, while a looping one still is, with the same message whichever limit it meets', async (t) => {
   if (spawnSync('taskset', ['-V']).status !== 0) return t.fail('taskset (util-linux) is needed to pin the isolate host to one core');
   // Start the isolate host, then size the work to about 150 ms of CPU on this machine.
   const probe = await run(work, { args: [2e7], host: 'process' });
@@ -45,4 +45,10 @@ test('a candidate starved of its core by busy processes is not stopped at its CP
   t.true(starved.cpuMs < 450, `counted ${starved.cpuMs} ms of CPU`);
   const error = await failure(t, 'function f() { for (;;) {} }', 'time-limit', { host: 'process', cpuTimeMs: 300, wallTimeMs: 120_000 });
   t.is(error.message, 'program.js ran past the 300 ms CPU time limit (an endless loop, or far too much work)');
+  // Starved, a loop meets its 600 ms wall-clock limit long before 300 ms of CPU: it is still recorded as
+  // the runaway computation it is, and a candidate that waits as waiting, so load does not change the record.
+  const starvedLoop = await failure(t, 'function f() { for (;;) {} }', 'time-limit', { host: 'process', cpuTimeMs: 300, wallTimeMs: 600 });
+  t.is(starvedLoop.message, 'program.js ran past the 300 ms CPU time limit (an endless loop, or far too much work)');
+  const waiting = await failure(t, 'async function f() { await new Promise(() => {}); }', 'time-limit', { host: 'process', cpuTimeMs: 300, wallTimeMs: 600 });
+  t.is(waiting.message, 'program.js did not finish within the 600 ms wall-clock limit (is it waiting on a promise that never settles?)');
 });
