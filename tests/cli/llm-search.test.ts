@@ -253,7 +253,11 @@ test('an answer that hangs is cut by requestTimeoutMs and asked again; the run c
   const r = await runCli(['run', config, '--db', db, '--quiet', '--base-url', server.baseURL]);
   t.is(r.code, 0, r.stderr);
   t.is(committedIterations(db), 10);
-  t.true(ledger(db).some((c) => c.outcome === 'ok' && c.attempts === 2), 'the hung call succeeded on its second attempt');
+  // Later requests are answered at once, but on a loaded machine one may still meet the 500 ms limit and
+  // be asked a third time: what is certain is a timeout in the ledger and the call answered after it.
+  const rows = ledger(db);
+  t.true(rows.some((c) => c.outcome === 'timeout'), 'the hung request is in the ledger as a timeout');
+  t.true(rows.some((c) => c.outcome === 'ok' && c.attempts >= 2), 'the hung call succeeded on a later attempt');
 });
 
 test('an LLM config with no endpoint, or a prompt template with an unknown placeholder, is refused before anything is written', async (t) => {
