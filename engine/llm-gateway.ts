@@ -127,9 +127,10 @@ export class LlmGateway implements LlmService {
 
   private tally(iteration: number, r: LlmCallRecord): void {
     const u = this.usage.get(iteration) ?? { calls: 0, tokens: 0, cost: 0 };
-    // A call counts its HTTP requests (the final row keeps how many it took), so a resumed or replayed run,
-    // answered from the final rows alone, tallies what the original did.
-    this.usage.set(iteration, { calls: u.calls + Math.max(1, r.attempts), tokens: u.tokens + r.tokensIn + r.tokensOut, cost: u.cost + r.cost });
+    // The iteration log counts calls, not HTTP requests: how many requests a call took (timeouts, 429s) depends
+    // on the endpoint's and the machine's timing, and the log must be the same with any number of workers and
+    // after a resume. Every request is still a row of the ledger.
+    this.usage.set(iteration, { calls: u.calls + 1, tokens: u.tokens + r.tokensIn + r.tokensOut, cost: u.cost + r.cost });
   }
 }
 
