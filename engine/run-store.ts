@@ -109,13 +109,14 @@ export class RunStore {
 
   private lock(stealForeign = false): void {
     const host = hostname();
-    this.db.transaction(() => {
+    const held = (): void => {
       const row = this.db.prepare('SELECT pid, host, since FROM lock WHERE id = 1').get() as { pid: number; host: string; since: string } | undefined;
-      if (row && row.pid !== process.pid && (row.host !== host ? !stealForeign : processIsAlive(row.pid))) {
-        throw new RunLockedError(this.path, row.pid, row.host, row.since);
-      }
-      this.db.prepare('INSERT OR REPLACE INTO lock (id, pid, host, since) VALUES (1, ?, ?, ?)').run(process.pid, host, new Date().toISOString());
-    }).immediate();
+      if (row && row.pid !== process.pid && (row.host !== host ? !stealForeign : processIsAlive(row.pid))) throw new RunLockedError(this.path, row.pid, row.host, row.since);
+    };
+    held(); // refused first without the write lock, so a resume or --overwrite aimed at a live run never holds up its writer
+    this.db.transaction(() => {
+      held();
+      this.db.prepare('INSERT OR REPLACE INTO lock (id, pid, host, since) VALUES (1, ?, ?, ?)').run(process.pid, host, new Date().toISOString()); }).immediate();
   }
 
   private prepare() {
@@ -245,7 +246,7 @@ export class RunStore {
     try {
       // Inside batch() the batch's transaction holds it (a savepoint of its own would cost more than the inserts).
       if (this.db.inTransaction) write();
-      else this.db.transaction(write)();
+      else this.db.transaction(write).immediate();
     } catch (error) {
       // The transaction rolled back: the file holds every earlier iteration and nothing of this one
       // (inside batch(), the error leaves the batch, which rolls back all of it).
@@ -258,7 +259,7 @@ export class RunStore {
    * commits share one write of the pages they touch; what it reads includes what it wrote.
    */
   batch<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    return this.db.transaction(fn).immediate(); // the write lock first (waiting busy_timeout): no stale-snapshot failure part-way
   }
 
   /** The evaluation log in commit order, one row per child (operator failures give a row with nulls). Streams; memory stays flat. */
