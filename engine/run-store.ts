@@ -114,9 +114,7 @@ export class RunStore {
       if (row && row.pid !== process.pid && (row.host !== host ? !stealForeign : processIsAlive(row.pid))) throw new RunLockedError(this.path, row.pid, row.host, row.since);
     };
     held(); // refused first without the write lock, so a resume or --overwrite aimed at a live run never holds up its writer
-    this.db.transaction(() => {
-      held();
-      this.db.prepare('INSERT OR REPLACE INTO lock (id, pid, host, since) VALUES (1, ?, ?, ?)').run(process.pid, host, new Date().toISOString()); }).immediate();
+    this.db.transaction(() => { held(); this.db.prepare('INSERT OR REPLACE INTO lock (id, pid, host, since) VALUES (1, ?, ?, ?)').run(process.pid, host, new Date().toISOString()); }).immediate();
   }
 
   private prepare() {
