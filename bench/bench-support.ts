@@ -5,8 +5,8 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { ENGINE_VERSION, resumeRun, startRun, type Progress } from '../index.js';
-import { RunStore } from '../engine/run-store.js';
-import { SCHEMA_VERSION } from '../engine/store-schema.js';
+import { RunStore } from '../engine/store/run-store.js';
+import { SCHEMA_VERSION } from '../engine/store/store-schema.js';
 
 /** The machine line every bench prints first. */
 export function machine(): string {

@@ -5,6 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { exportCommand } from './commands/export-command.js';
 import { forkCommand } from './commands/fork-command.js';
 import { reportCommand } from './commands/report-command.js';
+import { schemaCommand } from './commands/schema-command.js';
 import { serveCommand } from './commands/serve-command.js';
 import { searchCommand } from './commands/search-command.js';
 import { showCommand } from './commands/show-command.js';
@@ -26,7 +27,7 @@ async function main(): Promise<number> {
     .usage('$0 <command> [options]\n\nA resumable, deterministic MAP-Elites search over variants of an AI stack.')
     .command('run [config]', 'start a search from a run config (JSON); Ctrl-C stops it safely', (y) => y
       .positional('config', { type: 'string', describe: 'run config file, e.g. configs/quickstart.json (omit it with --replay)' })
-      .option('base-url', { type: 'string', describe: 'OpenAI-compatible LLM endpoint, e.g. http://127.0.0.1:11434/v1 (wins over the config\'s llm.baseUrl and OPENAI_BASE_URL); the API key comes from OPENAI_API_KEY only' })
+      .option('base-url', { type: 'string', describe: 'OpenAI-compatible LLM endpoint, e.g. http://127.0.0.1:11434/v1 (wins over the config\'s llm.baseUrl and OPENAI_BASE_URL); the API key is read from the variable the config\'s llm.apiKeyEnv names (OPENAI_API_KEY by default), never from the command line' })
       .option('replay', { type: 'string', describe: 're-run a finished run from its stored LLM answers only (no endpoint) into a new database, and check that the archive comes out identical' })
       .option('db', { type: 'string', describe: 'run database to create (default: the config\'s "db", else runs/<config name>.sqlite)' })
       .option('seed', { type: 'number', describe: 'run seed, an integer from 0 to 4294967295 (overrides the config); the same config and seed give the same archive', coerce: (v: unknown) => {
@@ -103,10 +104,16 @@ async function main(): Promise<number> {
       .positional('variant', { type: 'string', demandOption: true })
       .option('json', { type: 'boolean', default: false }),
     (a) => { code = showCommand(a.db, a.variant, a.json); })
+    .command('schema [kind]', 'print the JSON Schema of run configs (or of problem.json), generated from the engine\'s own schema, so editors complete and check configs', (y) => y
+      .positional('kind', { choices: ['run-config', 'problem'] as const, default: 'run-config' as const, describe: 'which file the schema describes' })
+      .option('out', { type: 'string', describe: 'write it to this file instead of standard output' })
+      .example('$0 schema > run-config.schema.json', 'then put "$schema": "./run-config.schema.json" at the top of a config')
+      .example('$0 schema problem --out problem.schema.json', 'the same for problem manifests'),
+    (a) => { code = schemaCommand(a.kind, a.out); })
     .option('debug', { type: 'boolean', default: false, describe: 'print stack traces with errors' })
     .epilogue('Exit codes: 0 done, 2 bad input, 3 storage (missing or locked database), 4 evaluator, 5 LLM endpoint failing (resume later) or replay diverged, 130 interrupted, 1 internal error.\n' +
-      'A run is one SQLite file; the same config and seed give the same archive. See README.md and docs/architecture.md.')
-    .demandCommand(1, 'name a command: run, resume, fork, status, report, serve, export or show')
+      'A run is one SQLite file; the same config and seed give the same archive. Every command and flag: docs/commands.md; config fields: docs/configuration.md.')
+    .demandCommand(1, 'name a command: run, resume, fork, status, report, serve, export, show or schema')
     .strict()
     .recommendCommands()
     .help()

@@ -1,5 +1,5 @@
 // Live progress: a status line rewritten in place on a terminal, plain periodic lines otherwise.
-import type { Progress } from '../engine/search-engine.js';
+import type { Progress } from '../engine/loop/search-engine.js';
 
 export function formatProgress(p: Progress): string {
   const total = p.budget.iterations !== undefined ? `/${p.budget.iterations}` : '';

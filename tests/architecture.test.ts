@@ -18,16 +18,22 @@ const allowed: Record<Layer, readonly string[]> = {
   index: ['common', 'archives', 'operators', 'fitness', 'engine'],
 };
 
+/**
+ * The rooms of engine/, lowest first: a room may import its own and the rooms before it, never one
+ * after it, so the data flow reads top to bottom (docs/architecture.md, "The engine's rooms").
+ */
+const engineRooms = ['config', 'store', 'llm', 'arms', 'loop', 'runs', 'output'] as const;
+
 /** The one file through which each third-party library enters. */
 const gateways: Record<string, string> = {
-  'better-sqlite3': 'engine/run-store.ts',
+  'better-sqlite3': 'engine/store/run-store.ts',
   piscina: 'fitness/evaluation-pool.ts',
   yargs: 'cli/main.ts',
-  zod: 'engine/config-schema.ts',
+  zod: 'engine/config/config-schema.ts',
   seedrandom: 'common/rng.ts',
   'tsx': 'fitness/evaluation-worker.ts',
   'isolated-vm': 'fitness/sandbox/js-isolate.ts',
-  diff: 'engine/variant-diff.ts',
+  diff: 'engine/output/variant-diff.ts',
 };
 
 function sources(): string[] {
@@ -60,8 +66,8 @@ function layerOf(file: string): Layer {
 const edges = sources().flatMap((file) => importsOf(file).map((spec) => ({ file, spec })));
 
 test('the scanner sees the imports it must judge', (t) => {
-  t.true(edges.some((e) => e.file === 'engine/run-store.ts' && e.spec === 'better-sqlite3'));
-  t.true(edges.some((e) => e.file === 'engine/search-engine.ts' && e.spec === '../archives/island-model.js'));
+  t.true(edges.some((e) => e.file === 'engine/store/run-store.ts' && e.spec === 'better-sqlite3'));
+  t.true(edges.some((e) => e.file === 'engine/loop/search-engine.ts' && e.spec === '../../archives/island-model.js'));
   t.true(edges.some((e) => e.file === 'fitness/evaluation-worker.ts' && e.spec === 'tsx/esm/api'));
   t.true(edges.length > 80, `only ${edges.length} imports found`);
 });
@@ -93,4 +99,47 @@ test('each third-party library enters through its one file', (t) => {
 test('no source module is past 400 lines', (t) => {
   const big = sources().filter((f) => readFileSync(join(root, f), 'utf8').split('\n').length > 400);
   t.deepEqual(big, []);
+});
+
+function targetOf(file: string, spec: string): string {
+  const target = relative(root, resolve(root, dirname(file), spec)).split(sep).join('/');
+  return target.replace(/\.js$/, '.ts');
+}
+
+test('every engine module lives in a room, and rooms import only the rooms before them', (t) => {
+  const roomOf = (file: string) => engineRooms.indexOf(file.split('/')[1] as (typeof engineRooms)[number]);
+  const engineFiles = sources().filter((f) => f.startsWith('engine/'));
+  t.true(engineFiles.length > 25);
+  t.deepEqual(engineFiles.filter((f) => f.split('/').length !== 3 || roomOf(f) < 0), [], 'engine/ files outside a known room');
+  const wrong: string[] = [];
+  for (const { file, spec } of edges) {
+    if (!file.startsWith('engine/') || !spec.startsWith('.')) continue;
+    const target = targetOf(file, spec);
+    if (target.startsWith('engine/') && roomOf(target) > roomOf(file)) wrong.push(`${file} -> ${target}`);
+  }
+  t.deepEqual(wrong, []);
+});
+
+test('no import circles between source modules (type-only imports included)', (t) => {
+  const graph = new Map<string, string[]>();
+  for (const { file, spec } of edges) {
+    if (!spec.startsWith('.')) continue;
+    graph.set(file, [...(graph.get(file) ?? []), targetOf(file, spec)]);
+  }
+  // Depth-first search with colours: an edge to a module still on the stack closes a circle.
+  const state = new Map<string, 'open' | 'done'>();
+  const circles: string[] = [];
+  const stack: string[] = [];
+  const visit = (file: string) => {
+    state.set(file, 'open');
+    stack.push(file);
+    for (const next of graph.get(file) ?? []) {
+      if (state.get(next) === 'open') circles.push([...stack.slice(stack.indexOf(next)), next].join(' -> '));
+      else if (!state.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(file, 'done');
+  };
+  for (const file of [...graph.keys()].sort()) if (!state.has(file)) visit(file);
+  t.deepEqual(circles, []);
 });

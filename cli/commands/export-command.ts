@@ -1,8 +1,8 @@
-// `ouroboros export`: the archive as JSON Lines or CSV with its metadata header (engine/export-elites.ts), and optionally each elite's files.
+// `ouroboros export`: the archive as JSON Lines or CSV with its metadata header (engine/output/export-elites.ts), and optionally each elite's files.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { archiveHeader, elitesToCsv, elitesToJsonl, writeEliteFiles } from '../../engine/export-elites.js';
-import { RunReader } from '../../engine/run-reader.js';
+import { archiveHeader, elitesToCsv, elitesToJsonl, writeEliteFiles } from '../../engine/output/export-elites.js';
+import { RunReader } from '../../engine/output/run-reader.js';
 
 export function exportCommand(db: string, format: 'jsonl' | 'csv', out: string | undefined, filesDir: string | undefined): number {
   const reader = RunReader.open(db);

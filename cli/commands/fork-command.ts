@@ -1,6 +1,6 @@
 // `ouroboros fork`: a new run from another run's state at an iteration, under the same or a changed config; then it runs.
 import { relative } from 'node:path';
-import { forkRun } from '../../engine/run-fork.js';
+import { forkRun } from '../../engine/runs/run-fork.js';
 import { EXIT } from '../report-error.js';
 import { searchCommand } from './search-command.js';
 

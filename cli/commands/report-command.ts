@@ -1,8 +1,8 @@
 // `ouroboros report`: one self-contained HTML file of a run (archive heatmap, curves, operators, outcomes, lineage, LLM cost).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { reportData } from '../../engine/report-data.js';
-import { RunReader } from '../../engine/run-reader.js';
+import { reportData } from '../../engine/output/report-data.js';
+import { RunReader } from '../../engine/output/run-reader.js';
 import { reportPage } from '../report/report-page.js';
 
 /** Default output: <db without .sqlite>.report.html beside the database. */

@@ -1,10 +1,10 @@
 // `ouroboros run` and `ouroboros resume`: a search in the foreground, Ctrl-C safe, with live progress and a summary.
 import { rmSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { archiveHeader, elitesToCsv, elitesToJsonl, writeVariantFiles } from '../../engine/export-elites.js';
-import { RunReader } from '../../engine/run-reader.js';
-import { replayRun, resumeRun, startRun, type RunOptions, type RunResult } from '../../engine/run.js';
-import type { SearchEngine } from '../../engine/search-engine.js';
+import { archiveHeader, elitesToCsv, elitesToJsonl, writeVariantFiles } from '../../engine/output/export-elites.js';
+import { RunReader } from '../../engine/output/run-reader.js';
+import { replayRun, resumeRun, startRun, type RunOptions, type RunResult } from '../../engine/runs/run.js';
+import type { SearchEngine } from '../../engine/loop/search-engine.js';
 import { ProgressReporter } from '../progress-reporter.js';
 import { EXIT } from '../report-error.js';
 

@@ -1,9 +1,9 @@
 // `ouroboros serve`: the report's views, live, while a search writes the database; read-only, bound to 127.0.0.1 by default.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { reportData, type ReportData } from '../../engine/report-data.js';
+import { reportData, type ReportData } from '../../engine/output/report-data.js';
 import { ConfigError } from '../../common/errors.js';
-import { RunReader } from '../../engine/run-reader.js';
+import { RunReader } from '../../engine/output/run-reader.js';
 import { reportPage } from '../report/report-page.js';
 
 export interface ServeArgs {

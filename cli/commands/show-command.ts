@@ -1,5 +1,5 @@
 // `ouroboros show`: one variant's files, evaluation and lineage.
-import { RunReader } from '../../engine/run-reader.js';
+import { RunReader } from '../../engine/output/run-reader.js';
 
 export function showCommand(db: string, id: string, json: boolean): number {
   const reader = RunReader.open(db);

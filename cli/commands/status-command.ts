@@ -1,5 +1,5 @@
 // `ouroboros status`: a run's progress, archive, best variant and operators, as text or JSON.
-import { RunReader, type RunStatus } from '../../engine/run-reader.js';
+import { RunReader, type RunStatus } from '../../engine/output/run-reader.js';
 
 export function statusCommand(db: string, json: boolean): number {
   const reader = RunReader.open(db);

@@ -1,7 +1,7 @@
 // The report page: one self-contained HTML document (its script, style and data inline), static or live.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ReportData } from '../../engine/report-data.js';
+import type { ReportData } from '../../engine/output/report-data.js';
 
 /** The page's script and style live beside this module's source (dist/ reads them from the source tree). */
 const assets = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../cli/report/' : './', import.meta.url));

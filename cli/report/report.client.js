@@ -1,4 +1,4 @@
-// The report's page script: draws a run's data (engine/report-data.ts) as SVG. Runs in the browser, offline:
+// The report's page script: draws a run's data (engine/output/report-data.ts) as SVG. Runs in the browser, offline:
 // no library, no network but the live dashboard's own `data.json`. Every string from the run goes in as text.
 (function () {
   'use strict';

@@ -4,7 +4,7 @@ import { constants } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import type { IsolateOptions, IsolateResult } from './js-isolate.js';
+import type { IsolateOptions, IsolateResult } from './js-isolate-types.js';
 import { OverdueGuard, type Guarded } from './js-isolate-guard.js';
 import { limitMessage, type Limits } from './js-isolate-limits.js';
 import { fromWire, grantReply, parseGrantRequest, type CallMessage, type HostMessage } from './js-isolate-wire.js';

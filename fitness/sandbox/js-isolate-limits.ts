@@ -1,5 +1,5 @@
 // The JS isolate's options with their defaults applied and checked, the message for a candidate that does not parse, and the guard that ends a call whose isolate cannot be stopped.
-import type { IsolateOptions } from './js-isolate.js';
+import type { IsolateOptions } from './js-isolate-types.js';
 import { SandboxError } from './sandbox-error.js';
 
 /** Every limit of one call, defaults applied. */

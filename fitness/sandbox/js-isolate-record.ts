@@ -2,7 +2,7 @@
 import { SandboxError } from './sandbox-error.js';
 import { MAX_DESCRIPTION, NON_JSON_TAG, RECORD_KINDS, type RecordKind } from './js-isolate-prelude.js';
 import type { Limits } from './js-isolate-limits.js';
-import type { IsolateResult } from './js-isolate.js';
+import type { IsolateResult } from './js-isolate-types.js';
 
 /**
  * Deepest nesting of arrays and objects a result may have. The host checks it on the JSON text

@@ -1,6 +1,6 @@
 // What a calling thread and its isolate host (js-isolate-host.ts, js-isolate-child.ts) say to each other: messages over the IPC channel, and grant calls as lines over two pipes.
 import { deserialize, serialize } from 'node:v8';
-import type { IsolateOptions, IsolateResult } from './js-isolate.js';
+import type { IsolateOptions, IsolateResult } from './js-isolate-types.js';
 import { SANDBOX_REASONS, SandboxError, type SandboxReason } from './sandbox-error.js';
 
 /** One call as the host receives it: the options without the grants, which stay with the caller, whose names it gets instead. */

@@ -3,7 +3,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { DescriptorSpec } from '../../common/types.js';
-import { loadProblem } from '../../engine/problem.js';
+import { loadProblem } from '../../engine/config/problem.js';
 import type { EvaluatorResult } from '../../fitness/evaluator.js';
 import { TIME_LIMIT_MS, codeLines, evaluate } from '../../examples/bin-packing/evaluator.js';
 import { INSTANCES, lowerBound } from '../../examples/bin-packing/instances.js';

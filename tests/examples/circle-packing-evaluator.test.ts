@@ -3,7 +3,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { DescriptorSpec } from '../../common/types.js';
-import { loadProblem } from '../../engine/problem.js';
+import { loadProblem } from '../../engine/config/problem.js';
 import type { EvaluatorResult } from '../../fitness/evaluator.js';
 import { checkPacking, violations } from '../../examples/circle-packing/check-packing.js';
 import { TIME_LIMIT_MS, evaluate } from '../../examples/circle-packing/evaluator.js';

@@ -6,7 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setUpCanaries, substitutions, type Canaries } from '../../examples/gauntlet/canaries.js';
 import type { Evaluation } from '../../common/types.js';
-import { loadProblem } from '../../engine/problem.js';
+import { loadProblem } from '../../engine/config/problem.js';
 import { EvaluationPool } from '../../fitness/evaluation-pool.js';
 import { sandboxIsolation } from '../../fitness/sandbox/subprocess.js';
 import { root } from '../helpers/cli.js';

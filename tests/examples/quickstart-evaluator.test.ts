@@ -3,7 +3,7 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { DescriptorSpec, ParamSpace, Params } from '../../common/types.js';
-import { loadProblem } from '../../engine/problem.js';
+import { loadProblem } from '../../engine/config/problem.js';
 import type { EvaluationInput, EvaluatorResult } from '../../fitness/evaluator.js';
 import { evaluate } from '../../examples/quickstart/evaluator.js';
 import { readConfig } from '../../examples/quickstart/params.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { contentId } from '../../../common/content-id.js';
 import { rngFor } from '../../../common/rng.js';
 import type { VariantFiles } from '../../../common/types.js';
-import { loadTemplates } from '../../../engine/llm-setup.js';
+import { loadTemplates } from '../../../engine/llm/llm-setup.js';
 import type { LlmResult } from '../../../operators/llm/llm-client.js';
 import { LlmOperator } from '../../../operators/llm/llm-operator.js';
 import type { LlmService } from '../../../operators/llm/llm-service.js';

@@ -3,7 +3,7 @@ import test from 'ava';
 import { contentId } from '../../../common/content-id.js';
 import { rngFor } from '../../../common/rng.js';
 import type { Variant, VariantFiles } from '../../../common/types.js';
-import { loadTemplates } from '../../../engine/llm-setup.js';
+import { loadTemplates } from '../../../engine/llm/llm-setup.js';
 import { repairMessage } from '../../../operators/llm/edit-format.js';
 import type { LlmResult } from '../../../operators/llm/llm-client.js';
 import { LlmOperator, type LlmOperatorOptions } from '../../../operators/llm/llm-operator.js';

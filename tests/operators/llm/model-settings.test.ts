@@ -1,7 +1,7 @@
 // Tests of per-model LLM settings: which models are reasoning models, the settings a request gets, their validation, and the arms they make.
 import test from 'ava';
-import { check, runConfigSchema } from '../../../engine/config-schema.js';
-import { armSpecs } from '../../../engine/operator-registry.js';
+import { check, runConfigSchema } from '../../../engine/config/config-schema.js';
+import { armSpecs } from '../../../engine/arms/operator-registry.js';
 import { fixedTemperature, isReasoningModel, requestSettings } from '../../../operators/llm/model-settings.js';
 
 test('o-series and gpt-5 models are reasoning models, with or without a provider prefix; chat models are not', (t) => {

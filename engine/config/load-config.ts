@@ -1,0 +1,58 @@
+// Loads a run config file: JSON, schema, and the checks that need more than one field.
+import { dirname, resolve } from 'node:path';
+import { ConfigError } from '../../common/errors.js';
+import { checkFile, runConfigSchema, type RunConfig } from './config-schema.js';
+import { loadJson } from './load-json.js';
+
+export interface LoadedConfig {
+  /** Absolute path of the config file. */
+  path: string;
+  config: RunConfig;
+  /** Absolute path of the problem folder (resolved against the config's folder). */
+  problemDir: string;
+}
+
+/** Throws ConfigError listing every problem of the file, each with its field path. */
+export function loadRunConfig(file: string): LoadedConfig {
+  const path = resolve(file);
+  const checked = checkFile(runConfigSchema, loadJson(path));
+  if (!checked.ok) throw new ConfigError(path, checked.problems);
+  const config = checked.value;
+  const problems: string[] = [];
+  const b = config.budget;
+  if (b.iterations === undefined && b.evaluations === undefined && b.wallClockSeconds === undefined) {
+    problems.push('budget: needs at least one of iterations, evaluations, wallClockSeconds (a targetFitness alone may never be reached)');
+  }
+  if (config.operators.every((o) => o.weight === 0)) problems.push('operators: at least one operator needs a weight above 0');
+  problems.push(...crossChecks(config));
+  if (problems.length > 0) throw new ConfigError(path, problems);
+  return { path, config, problemDir: resolve(dirname(path), config.problem) };
+}
+
+/** The rules that relate fields to each other: names, the llm section and the budgets that need it. */
+export function crossChecks(config: RunConfig): string[] {
+  const problems: string[] = [];
+  const seen = new Map<string, number>();
+  config.operators.forEach((o, k) => {
+    const name = o.name ?? o.type;
+    if (seen.has(name)) problems.push(`operators[${k}]: name "${name}" is also operators[${seen.get(name)}]'s; give one of them a distinct "name"`);
+    seen.set(name, k);
+  });
+  const llm = config.llm;
+  const usesLlm = config.operators.some((o) => o.type.startsWith('llm-'));
+  if (usesLlm && llm === undefined) problems.push('llm: required, since operators include LLM operators (it names the models; see docs/llm.md, "Endpoints")');
+  if (!usesLlm && (config.budget.tokens !== undefined || config.budget.costUsd !== undefined)) problems.push('budget: tokens and costUsd need an LLM operator');
+  if (llm !== undefined) {
+    const names = llm.models.map((m) => m.name);
+    names.forEach((n, k) => { if (names.indexOf(n) !== k) problems.push(`llm.models[${k}].name: "${n}" is listed twice`); });
+    if (llm.models.every((m) => m.weight === 0)) problems.push('llm.models: at least one model needs a weight above 0');
+    config.operators.forEach((o, k) => {
+      if (!('models' in o) || o.models === undefined) return;
+      for (const m of o.models) if (!names.includes(m)) problems.push(`operators[${k}].models: "${m}" is not in llm.models (${names.join(', ')})`);
+    });
+    if (config.budget.costUsd !== undefined) {
+      llm.models.forEach((m, k) => { if (m.price === undefined) problems.push(`llm.models[${k}].price: required by budget.costUsd (inputPerMillion and outputPerMillion, in US dollars)`); });
+    }
+  }
+  return problems;
+}
