@@ -1,6 +1,7 @@
 // The schemas of run configs and problem manifests, and the translation of their violations into one line each.
 import { z } from 'zod';
 import { StorageError } from '../../common/errors.js';
+import { closest } from './closest-key.js';
 import { REASONING_EFFORTS, RESERVED_BODY_FIELDS } from '../../operators/llm/model-settings.js';
 
 const positiveInt = z.number().int().min(1);
@@ -211,6 +212,40 @@ export const runConfigSchema = z.strictObject({
   operatorChoice: choiceSchema.prefault({ policy: 'weights' }),
 });
 
+/** A problem of a tune config: its folder, or the folder and the archive's qdOffset for it (default: the base config's). */
+const tuneProblem = z.union([z.string().min(1), z.strictObject({ problem: z.string().min(1), qdOffset: z.number().optional() })]);
+
+/** `ouroboros tune`: a search one level up, whose variants are run configs (engine/tune/). */
+export const tuneConfigSchema = z.strictObject({
+  /** The run config whose settings are tuned, relative to this file. */
+  base: z.string().min(1),
+  /** Seed of the tune run itself. */
+  seed: z.number().int().min(0).max(2 ** 32 - 1).default(0),
+  problems: z.strictObject({ train: z.array(tuneProblem).min(1), heldOut: z.array(tuneProblem).min(1) }),
+  /** Inner searches per training problem and trial, on seeds 1..seeds, the same for every trial. */
+  seeds: z.number().int().min(1).max(100).default(3),
+  /** Each inner search's budget; replaces the base config's. */
+  budget: z.strictObject({ iterations: positiveInt.optional(), evaluations: positiveInt.optional(), tokens: positiveInt.optional() }),
+  /** qd: normalised QD score at the end; qd-area: its mean over the run (area under the curve); best: best fitness. */
+  metric: z.enum(['qd', 'qd-area', 'best']).default('qd'),
+  /** Tunable settings of the base config, declared like a problem's params (see engine/tune/tune-space.ts). */
+  space: z.record(z.string(), paramSpec),
+  /** Trials (iterations of the tune run); --max-trials wins. */
+  trials: positiveInt.max(100_000).default(60),
+  trialTimeoutSeconds: z.number().gt(0).default(3600),
+  /** The tune run's pipelineDepth: part of its result, like any run's. */
+  pipelineDepth: positiveInt.max(64).default(4),
+  validation: z.strictObject({
+    /** Fresh seeds per held-out problem, paired between the tuned and the base config. */
+    seeds: z.number().int().min(2).max(1000).default(10),
+    /** The best configs by training score re-run on the held-out problems. */
+    top: positiveInt.max(20).default(3),
+  }).prefault({}),
+});
+
+export type TuneConfig = z.infer<typeof tuneConfigSchema>;
+export type TuneProblem = z.infer<typeof tuneProblem>;
+
 export type ProblemManifest = z.infer<typeof problemSchema>;
 export type RunConfig = z.infer<typeof runConfigSchema>;
 export type OperatorConfig = RunConfig['operators'][number];
@@ -352,27 +387,4 @@ function knownKeys(schema: z.ZodType, root: unknown, path: string[]): string[] {
   }
   const def = (step(node) as { _zod: { def: Record<string, unknown> } })._zod.def;
   return def.type === 'object' ? Object.keys(def.shape as object) : [];
-}
-
-/** The known key nearest to `key` by edit distance, if it is close enough to be a typo. */
-export function closest(key: string, known: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const k of known) {
-    const d = editDistance(key.toLowerCase(), k.toLowerCase());
-    if (d < bestDistance) { bestDistance = d; best = k; }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../../../common/errors.js';
-import { closest } from '../../../engine/config/config-schema.js';
+import { closest } from '../../../engine/config/closest-key.js';
 import { loadRunConfig } from '../../../engine/config/load-config.js';
 import { loadProblem } from '../../../engine/config/problem.js';
 

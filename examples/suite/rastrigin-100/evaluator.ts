@@ -1,0 +1,4 @@
+// rastrigin, n = 100: see ../qd-domains.ts for the definitions.
+import { evaluatorFor } from '../suite-evaluator.js';
+
+export const evaluate = evaluatorFor('rastrigin');

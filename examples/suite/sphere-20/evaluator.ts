@@ -1,0 +1,4 @@
+// sphere, n = 20: see ../qd-domains.ts for the definitions.
+import { evaluatorFor } from '../suite-evaluator.js';
+
+export const evaluate = evaluatorFor('sphere');
