@@ -10,6 +10,7 @@ import { serveCommand } from './commands/serve-command.js';
 import { searchCommand } from './commands/search-command.js';
 import { showCommand } from './commands/show-command.js';
 import { statusCommand } from './commands/status-command.js';
+import { tuneCommand } from './commands/tune-command.js';
 import { EXIT, reportError } from './report-error.js';
 
 const argv = hideBin(process.argv);
@@ -110,10 +111,28 @@ async function main(): Promise<number> {
       .example('$0 schema > run-config.schema.json', 'then put "$schema": "./run-config.schema.json" at the top of a config')
       .example('$0 schema problem --out problem.schema.json', 'the same for problem manifests'),
     (a) => { code = schemaCommand(a.kind, a.out); })
+    .command('tune [config]', 'tune a run config\'s settings: a search whose variants are run configs, each scored by inner searches on training problems against the base config, then re-run on held-out problems with fresh seeds', (y) => y
+      .positional('config', { type: 'string', describe: 'tune config (JSON): base run config, training and held-out problems, seeds, inner budget, metric and search space (docs/tuning.md)' })
+      .option('db', { type: 'string', describe: 'the tune run database (default: runs/<tune config name>.sqlite); its problem folder goes in <db>.tune/' })
+      .option('workers', { type: 'number', describe: 'trials at once, each running its inner searches on one worker (default: one per core); does not change the result', coerce: positiveInt('workers') })
+      .option('max-trials', { type: 'number', describe: 'trials (iterations) of the tune run in all (overrides the config\'s "trials"); raise it with --resume to go on', coerce: positiveInt('max-trials') })
+      .option('resume', { type: 'boolean', default: false, describe: 'continue the tune run at --db (or the default path) from its last trial' })
+      .option('overwrite', { type: 'boolean', default: false, describe: 'replace an existing tune run at that path' })
+      .option('validate', { type: 'string', describe: 're-run the held-out comparison of this tune run database only (no search)' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'no live progress, only the summary' })
+      .example('$0 tune examples/suite/tune.json', 'tune the parameter operators on sphere and arm, validate on Rastrigin and the quickstart')
+      .example('$0 tune --validate runs/tune.sqlite', 'repeat the held-out comparison and rewrite runs/tune.tuned.json')
+      .check((a) => {
+        if (a.validate === undefined && a.config === undefined) throw new Error('name a tune config (or --validate <tune run database>)');
+        if (a.validate !== undefined && (a.config !== undefined || a.resume || a.overwrite || a.maxTrials !== undefined)) throw new Error('--validate only reads a tune run: give no tune config, --resume, --overwrite or --max-trials');
+        if (a.resume && a.overwrite) throw new Error('--resume continues a tune run and --overwrite replaces it: choose one');
+        return true;
+      }),
+    async (a) => { code = await tuneCommand({ config: a.config, db: a.db, workers: a.workers, maxTrials: a.maxTrials, resume: a.resume, overwrite: a.overwrite, validate: a.validate, quiet: a.quiet }); })
     .option('debug', { type: 'boolean', default: false, describe: 'print stack traces with errors' })
     .epilogue('Exit codes: 0 done, 2 bad input, 3 storage (missing or locked database), 4 evaluator, 5 LLM endpoint failing (resume later) or replay diverged, 130 interrupted, 1 internal error.\n' +
       'A run is one SQLite file; the same config and seed give the same archive. Every command and flag: docs/commands.md; config fields: docs/configuration.md.')
-    .demandCommand(1, 'name a command: run, resume, fork, status, report, serve, export, show or schema')
+    .demandCommand(1, 'name a command: run, resume, fork, tune, status, report, serve, export, show or schema')
     .strict()
     .recommendCommands()
     .help()

@@ -33,6 +33,11 @@ export interface TuneTask {
   metric: TuneMetric;
   /** Folder for the inner searches' temporary files. */
   scratch: string;
+  /** The tune config and base config files, for messages and for writing the tuned config. */
+  tunePath: string;
+  basePath: string;
+  trialTimeoutSeconds: number;
+  validation: TuneConfig['validation'];
   /** The base config's mean metric per training problem, over the same seeds: what a trial is divided by. */
   baseline?: Record<string, number>;
 }
