@@ -43,10 +43,11 @@ async function main(): Promise<number> {
       .example('$0 run configs/quickstart.json', 'the quickstart search, about a minute on 2 cores')
       .example('$0 run examples/circle-packing/config.json --base-url http://127.0.0.1:8765/v1', 'an LLM search against a local endpoint')
       .example('$0 run --replay runs/circle-packing.sqlite', 'reproduce that run from its stored answers')
+      // A check returns its message (yargs reports it as a usage error, exit 2); a throw would be an internal error.
       .check((a) => {
-        if (a.replay === undefined && a.config === undefined) throw new Error('name a run config (or --replay <run database>)');
-        if (a.replay !== undefined && a.config !== undefined) throw new Error('--replay takes the config from the run it replays: give no config file');
-        if (a.replay !== undefined && (a.seed !== undefined || a.maxIterations !== undefined || a['base-url'] !== undefined)) throw new Error('--replay repeats the source run as it was: --seed, --max-iterations and --base-url do not apply');
+        if (a.replay === undefined && a.config === undefined) return 'name a run config (or --replay <run database>)';
+        if (a.replay !== undefined && a.config !== undefined) return '--replay takes the config from the run it replays: give no config file';
+        if (a.replay !== undefined && (a.seed !== undefined || a.maxIterations !== undefined || a['base-url'] !== undefined)) return '--replay repeats the source run as it was: --seed, --max-iterations and --base-url do not apply';
         return true;
       }),
     async (a) => {
@@ -123,9 +124,9 @@ async function main(): Promise<number> {
       .example('$0 tune examples/suite/tune.json', 'tune the parameter operators on sphere and arm, validate on Rastrigin and the quickstart')
       .example('$0 tune --validate runs/tune.sqlite', 'repeat the held-out comparison and rewrite runs/tune.tuned.json')
       .check((a) => {
-        if (a.validate === undefined && a.config === undefined) throw new Error('name a tune config (or --validate <tune run database>)');
-        if (a.validate !== undefined && (a.config !== undefined || a.resume || a.overwrite || a.maxTrials !== undefined)) throw new Error('--validate only reads a tune run: give no tune config, --resume, --overwrite or --max-trials');
-        if (a.resume && a.overwrite) throw new Error('--resume continues a tune run and --overwrite replaces it: choose one');
+        if (a.validate === undefined && a.config === undefined) return 'name a tune config (or --validate <tune run database>)';
+        if (a.validate !== undefined && (a.config !== undefined || a.resume || a.overwrite || a.maxTrials !== undefined)) return '--validate only reads a tune run: give no tune config, --resume, --overwrite or --max-trials';
+        if (a.resume && a.overwrite) return '--resume continues a tune run and --overwrite replaces it: choose one';
         return true;
       }),
     async (a) => { code = await tuneCommand({ config: a.config, db: a.db, workers: a.workers, maxTrials: a.maxTrials, resume: a.resume, overwrite: a.overwrite, validate: a.validate, quiet: a.quiet }); })
@@ -140,8 +141,9 @@ async function main(): Promise<number> {
     .version()
     .wrap(Math.min(110, process.stdout.columns ?? 100))
     .fail((message, error) => {
-      // yargs reports its own usage errors (and our coerce checks) as YError; anything else is ours.
-      if (error && error.name !== 'YError') throw error;
+      // yargs reports its own usage errors (and our coerce checks) as YError, and a check's returned
+      // message as a string; anything else was thrown by a command and is ours.
+      if (error instanceof Error && error.name !== 'YError') throw error;
       process.stderr.write(`error: ${message ?? error?.message}\nrun \`ouroboros --help\` for usage\n`);
       process.exit(EXIT.badInput);
     })
