@@ -106,8 +106,8 @@ async function main(): Promise<number> {
       .positional('variant', { type: 'string', demandOption: true })
       .option('json', { type: 'boolean', default: false }),
     (a) => { code = showCommand(a.db, a.variant, a.json); })
-    .command('schema [kind]', 'print the JSON Schema of run configs (or of problem.json), generated from the engine\'s own schema, so editors complete and check configs', (y) => y
-      .positional('kind', { choices: ['run-config', 'problem'] as const, default: 'run-config' as const, describe: 'which file the schema describes' })
+    .command('schema [kind]', 'print the JSON Schema of run configs (or of problem.json, or of tune configs), generated from the engine\'s own schema, so editors complete and check configs', (y) => y
+      .positional('kind', { choices: ['run-config', 'problem', 'tune'] as const, default: 'run-config' as const, describe: 'which file the schema describes' })
       .option('out', { type: 'string', describe: 'write it to this file instead of standard output' })
       .example('$0 schema > run-config.schema.json', 'then put "$schema": "./run-config.schema.json" at the top of a config')
       .example('$0 schema problem --out problem.schema.json', 'the same for problem manifests'),

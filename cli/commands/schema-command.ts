@@ -1,4 +1,4 @@
-// `ouroboros schema`: the JSON Schema of run configs (or of problem.json), for editors to complete and check.
+// `ouroboros schema`: the JSON Schema of run configs (or of problem.json, or of tune configs), for editors to complete and check.
 import { writeFileSync } from 'node:fs';
 import { jsonSchemaOf, type SchemaKind } from '../../engine/config/config-schema.js';
 
@@ -7,7 +7,7 @@ export function schemaCommand(kind: SchemaKind, out: string | undefined): number
   if (out === undefined) process.stdout.write(text);
   else {
     writeFileSync(out, text);
-    process.stderr.write(`wrote ${out}; name it in a ${kind === 'run-config' ? 'run config' : 'problem.json'} as "$schema": "<relative path to it>"\n`);
+    process.stderr.write(`wrote ${out}; name it in a ${{ 'run-config': 'run config', problem: 'problem.json', tune: 'tune config' }[kind]} as "$schema": "<relative path to it>"\n`);
   }
   return 0;
 }

@@ -15,15 +15,17 @@ const printed = async (kind: string): Promise<Record<string, unknown>> => {
   if (r.code !== 0) throw new Error(`schema ${kind} exited ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout) as Record<string, unknown>;
 };
-const [runSchema, problemJsonSchema] = await Promise.all([printed('run-config'), printed('problem')]);
+const [runSchema, problemJsonSchema, tuneSchema] = await Promise.all([printed('run-config'), printed('problem'), printed('tune')]);
 const ajv = new Ajv2020({ strict: false, allErrors: true, logger: false });
 const validRun = ajv.compile(runSchema);
 const validProblem = ajv.compile(problemJsonSchema);
+const validTune = ajv.compile(tuneSchema);
 const json = (path: string): unknown => JSON.parse(readFileSync(join(root, path), 'utf8'));
 
-const runConfigs = ['configs/quickstart.json', 'tests/fixtures/configs/sphere.json',
+const runConfigs = ['configs/quickstart.json', 'tests/fixtures/configs/sphere.json', 'examples/suite/base.json',
   ...readdirSync(join(root, 'examples')).map((d) => `examples/${d}/config.json`).filter((p) => existsSync(join(root, p)))];
 const manifests = [...readdirSync(join(root, 'examples')).map((d) => `examples/${d}/problem.json`),
+  ...readdirSync(join(root, 'examples/suite')).map((d) => `examples/suite/${d}/problem.json`),
   ...readdirSync(join(root, 'tests/fixtures/problems')).map((d) => `tests/fixtures/problems/${d}/problem.json`)].filter((p) => existsSync(join(root, p)));
 
 test('the schema is draft 2020-12 and describes the config file, $schema key included', (t) => {
@@ -38,6 +40,8 @@ test('every shipped run config and problem manifest validates against the printe
   t.true(runConfigs.length >= 5 && manifests.length >= 7, `${runConfigs.length} configs, ${manifests.length} manifests`);
   for (const p of runConfigs) t.true(validRun(json(p)), `${p}: ${ajv.errorsText(validRun.errors)}`);
   for (const p of manifests) t.true(validProblem(json(p)), `${p}: ${ajv.errorsText(validProblem.errors)}`);
+  t.true(validTune(json('examples/suite/tune.json')), ajv.errorsText(validTune.errors));
+  t.false(validTune({ ...(json('examples/suite/tune.json') as object), trails: 3 }));
 });
 
 test('the schema refuses what the engine refuses, and accepts what it accepts', (t) => {
@@ -80,6 +84,7 @@ test('the schema refuses what the engine refuses, and accepts what it accepts', 
 test('the copies under configs/ are what `ouroboros schema` prints (regenerate them with it when the schema changes)', async (t) => {
   t.deepEqual(json('configs/run-config.schema.json'), runSchema, 'run `node dist/cli/main.js schema --out configs/run-config.schema.json`');
   t.deepEqual(json('configs/problem.schema.json'), problemJsonSchema, 'run `node dist/cli/main.js schema problem --out configs/problem.schema.json`');
+  t.deepEqual(json('configs/tune-config.schema.json'), tuneSchema, 'run `node dist/cli/main.js schema tune --out configs/tune-config.schema.json`');
   const dir = tempDir();
   const out = join(dir, 's.json');
   const r = await runCli(['schema', '--out', out]);
