@@ -213,8 +213,27 @@
     ];
     document.getElementById('outcomes-host').replaceChildren(table('outcomes', ['outcome', 'count'], rows));
     const elites = [...data.archive.elites].sort((a, b) => b.fitness - a.fitness);
-    document.getElementById('elites-host').replaceChildren(table('elites', ['variant', 'fitness', ...data.archive.descriptors.map((d) => d.name), 'cell', 'island', 'operator', 'iteration'],
-      elites.map((e) => ({ idCell: true, attrs: { id: `elite-${e.variantId}` }, cells: [live ? el('a', { href: eliteLink(e.variantId) }, e.variantId) : e.variantId, num(e.fitness, 6), ...data.archive.descriptors.map((d, k) => descriptorText(d, e.descriptors[k])), e.cell, e.island, e.operator, e.iteration] }))));
+    const hasParams = elites.some((e) => e.params);
+    document.getElementById('elites-host').replaceChildren(table('elites', ['variant', 'fitness', ...data.archive.descriptors.map((d) => d.name), 'cell', 'island', 'operator', 'iteration', ...(hasParams ? ['params'] : [])],
+      elites.map((e) => ({ idCell: true, attrs: { id: `elite-${e.variantId}` }, cells: [live ? el('a', { href: eliteLink(e.variantId) }, e.variantId) : e.variantId, num(e.fitness, 6), ...data.archive.descriptors.map((d, k) => descriptorText(d, e.descriptors[k])), e.cell, e.island, e.operator, e.iteration, ...(hasParams ? [el('span', { class: 'params' }, settingsText(e.params))] : [])] }))));
+    renderTune();
+  }
+  function settingsText(values) {
+    if (!values) return '';
+    const text = Object.entries(values).map(([k, v]) => `${k}=${typeof v === 'number' ? num(v) : JSON.stringify(v)}`).join(' ');
+    return text.length > 400 ? `${text.slice(0, 397)}...` : text;
+  }
+  function renderTune() {
+    const section = document.getElementById('tune-section');
+    const t = data.tune;
+    section.hidden = !t;
+    if (!t) return;
+    const rows = t.configs.flatMap((c) => c.heldOut.map((h, k) => ({ cells: [
+      k === 0 ? `#${c.rank} ${c.variantId}` : '', k === 0 ? num(c.trainingScore) : '', h.problem, `${num(h.meanRatio, 3)}x`,
+      `[${num(h.interval[0], 3)}, ${num(h.interval[1], 3)}]`, `${h.wins}/${h.base.length}`, k === 0 ? settingsText(c.values) : ''] })));
+    document.getElementById('tune-host').replaceChildren(
+      el('p', { class: 'note' }, `${t.metric}, ${t.seeds.length} fresh seeds per held-out problem, paired with the base config; ratio = tuned / base with its bootstrap 95% interval. ${t.verdict}. Tuned config: ${t.tunedFile}`),
+      table('tune', ['config', 'training score', 'held-out problem', 'ratio', '95% interval', 'wins', 'settings'], rows));
   }
   function renderLineage() {
     const host = document.getElementById('lineage-host');

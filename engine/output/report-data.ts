@@ -14,6 +14,8 @@ export interface ReportElite {
   descriptors: number[];
   operator: string;
   iteration: number;
+  /** The variant's parameters (the problem's params file), when the problem declares a parameter space. */
+  params?: Record<string, unknown>;
 }
 
 export interface ReportData {
@@ -41,6 +43,20 @@ export interface ReportData {
   lineage: Array<{ id: string; operator: string; iteration: number; fitness: number | null; status: string | null; diff: FileDiff[] }>;
   /** Cumulative LLM calls, tokens and cost after each iteration that made calls. */
   llm: { points: Array<{ iteration: number; calls: number; tokens: number; cost: number }>; ledger: RunStatus['llm'] };
+  /** A tune run's held-out comparison (stored by `ouroboros tune` once it validated), else null. */
+  tune: TuneComparison | null;
+}
+
+/** What the report shows of a tune run's held-out comparison (written by engine/tune/tune-validate.ts). */
+export interface TuneComparison {
+  metric: string;
+  seeds: number[];
+  verdict: string;
+  tunedFile: string;
+  configs: Array<{
+    rank: number; variantId: string; trainingScore: number; values: Record<string, unknown>;
+    heldOut: Array<{ problem: string; base: number[]; tuned: number[]; meanRatio: number; interval: [number, number]; wins: number }>;
+  }>;
 }
 
 /** Reads everything from a read-only RunReader in one read transaction: consistent while a search writes the database. */
@@ -55,9 +71,19 @@ function readAll(reader: RunReader): ReportData {
   const union = reader.archive();
   const rows = reader.elites();
   const byVariant = new Map(rows.map((r) => [r.variantId, r]));
+  const paramsFile = reader.problem().params?.file;
+  const paramsOf = (id: string): Record<string, unknown> | undefined => {
+    if (paramsFile === undefined) return undefined;
+    try {
+      return JSON.parse(reader.variantFiles(id)?.[paramsFile] ?? 'null') ?? undefined;
+    } catch {
+      return undefined; // an elite's params file is valid JSON (it was evaluated); be safe anyway
+    }
+  };
   const elites: ReportElite[] = union.elites().map((e) => {
     const row = byVariant.get(e.variantId);
-    return { island: row?.island ?? 0, cell: e.cell, variantId: e.variantId, fitness: e.fitness, descriptors: e.descriptors, operator: row?.operator ?? '?', iteration: row?.iteration ?? e.iteration };
+    const params = paramsOf(e.variantId);
+    return { island: row?.island ?? 0, cell: e.cell, variantId: e.variantId, fitness: e.fitness, descriptors: e.descriptors, operator: row?.operator ?? '?', iteration: row?.iteration ?? e.iteration, ...(params ? { params } : {}) };
   });
   const opStats = new Map(reader.operatorTotals().map((o) => [o.operator, o.totalImprovement]));
   const llmByOperator = new Map(status.llm.byOperator.map((o) => [o.operator, o]));
@@ -89,6 +115,7 @@ function readAll(reader: RunReader): ReportData {
       points: reader.llmUsage().map((u) => ({ iteration: u.iteration, calls: (calls += u.calls), tokens: (tokens += u.tokens), cost: (cost += u.cost) })),
       ledger: status.llm,
     },
+    tune: reader.meta<TuneComparison>('tuneValidation') ?? null,
   };
 }
 

@@ -222,3 +222,39 @@ browserTest('the report of an LLM run draws its cumulative tokens and cost, one 
     await browser.close();
   }
 });
+
+browserTest('the report of a tune run shows each config\'s settings and the held-out comparison', async (t) => {
+  const dir = tempDir();
+  const suite = join(root, 'examples/suite');
+  const file = join(dir, 'tune.json');
+  writeFileSync(file, JSON.stringify({
+    base: join(suite, 'base.json'), seed: 1, seeds: 1, budget: { iterations: 30 }, trials: 4, pipelineDepth: 2,
+    problems: { train: [join(suite, 'sphere-20')], heldOut: [join(suite, 'rastrigin-20'), join(suite, 'sphere-100')] },
+    space: { 'operators.mutate.sigma': { type: 'float', min: 0.01, max: 1, log: true } },
+    validation: { seeds: 2, top: 2 },
+  }));
+  const db = join(dir, 'tune.sqlite');
+  const tuned = await runCli(['tune', file, '--db', db, '--quiet']);
+  t.is(tuned.code, 0, tuned.stderr);
+  const out = join(dir, 'tune.html');
+  t.is((await runCli(['report', db, '--out', out])).code, 0);
+  const browser = await launch();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1300, height: 1600 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`file://${out}`);
+    t.true(await page.locator('#tune-section').isVisible());
+    const rows = await page.locator('#tune tbody tr').allInnerTexts();
+    t.is(rows.length, 2 * 2, rows.join('\n'));
+    t.regex(rows[0]!, /#1 [0-9a-f]{16}\t\d\.\d+\trastrigin-20\t\d\.\d+x\t\[\d\.\d+, \d\.\d+\]\t\d\/2\toperators\.mutate\.sigma=/);
+    t.regex(rows[1]!, /sphere-100/);
+    t.regex(await page.locator('#tune-host p.note').innerText(), /qd, 2 fresh seeds per held-out problem.*(beats the base|did NOT beat)/);
+    const params = await page.locator('#elites tbody tr td span.params').allInnerTexts();
+    t.true(params.length > 0 && params.every((p) => /^operators\.mutate\.sigma=\d/.test(p)), params.join('\n'));
+    t.deepEqual(errors, []);
+    await page.screenshot({ path: join(artifacts, 'report-tune.png'), fullPage: true });
+  } finally {
+    await browser.close();
+  }
+});
