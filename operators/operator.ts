@@ -20,6 +20,8 @@ export interface OperatorContext {
   arm?: { model: string; temperature: number };
   /** What an LLM needs to know, built by the engine from the archive as of the iteration's basis (so it is deterministic). */
   context?: VariationContext;
+  /** An evolved variant of the operator's prompt (llm.promptEvolution), chosen by the engine; the operator's own templates when absent. */
+  prompt?: { system: string; template: string };
 }
 
 /** A parent as the LLM is shown it. */

@@ -49,6 +49,13 @@ export function formatStatus(s: RunStatus): string {
       lines.push(`  ${a.label.padEnd(44)}${String(a.pulls).padStart(7)}${(a.mean === null ? '-' : a.mean.toFixed(3)).padStart(13)}${(a.score === null ? '-' : a.score.toFixed(3)).padStart(9)}`);
     }
   }
+  for (const p of s.prompts) {
+    lines.push(`prompt variants of ${p.operator}:`);
+    for (const v of p.variants) {
+      const origin = v.createdBy === 0 ? 'original' : `bred at ${v.createdBy}`;
+      lines.push(`  ${v.label.padEnd(16)}${origin.padEnd(16)}${v.status.padEnd(9)}${String(v.uses).padStart(6)} uses  mean reward ${v.meanReward === null ? '-' : v.meanReward.toFixed(3)}${v.note ? `  ${v.note.slice(0, 80)}` : ''}`);
+    }
+  }
   const l = s.llm;
   if (l.calls > 0) {
     const outcomes = Object.entries(l.byOutcome).map(([k, v]) => `${k} ${v}`).join(', ');

@@ -1,6 +1,5 @@
 // The schemas of run configs and problem manifests, and the translation of their violations into one line each.
 import { z } from 'zod';
-import { StorageError } from '../../common/errors.js';
 import { closest } from './closest-key.js';
 import { REASONING_EFFORTS, RESERVED_BODY_FIELDS } from '../../operators/llm/model-settings.js';
 
@@ -98,6 +97,15 @@ const llmSchema = z.strictObject({
   consecutiveFailureLimit: positiveInt.max(1000).default(8),
   /** Folder of prompt templates overriding configs/prompts/ file by file, relative to the config. */
   prompts: z.string().min(1).optional(),
+  /** Operator prompts as genes: each evolving operator keeps a population of prompt variants, chosen by UCB1, bred every interval iterations. */
+  promptEvolution: z.strictObject({
+    operators: z.array(z.string().min(1)).min(1).optional(),
+    interval: positiveInt.max(100_000).default(50),
+    population: z.number().int().min(2).max(16).default(4),
+    model: z.string().min(1).optional(),
+    temperature: z.number().min(0).max(2).default(0.9),
+    exploration: z.number().min(0).default(Math.SQRT2),
+  }).optional(),
   context: z.strictObject({
     /** Characters of the parent's artifacts and error message shown to the LLM. */
     artifactChars: z.number().int().min(0).default(2000),
@@ -251,18 +259,6 @@ export type RunConfig = z.infer<typeof runConfigSchema>;
 export type OperatorConfig = RunConfig['operators'][number];
 export type LlmConfig = NonNullable<RunConfig['llm']>;
 export type OperatorChoice = RunConfig['operatorChoice'];
-
-/**
- * A config as a run stored it, with the defaults of this engine filled in: a run written by an
- * older engine lacks the fields added since (such as evaluation.recheck), which then take their
- * defaults, so the run goes on as it was configured.
- */
-export function storedConfig(value: unknown, dbPath: string): RunConfig {
-  if (value === undefined) throw new StorageError(`${dbPath}: the run has no stored config`);
-  const checked = check(runConfigSchema, value);
-  if (!checked.ok) throw new StorageError(`${dbPath}: the stored config does not validate with this engine:\n${checked.problems.join('\n')}`);
-  return checked.value;
-}
 
 /**
  * Parses a config file's content: like check(), except that a top-level "$schema" (the path or URL of

@@ -1,7 +1,7 @@
 // Loads a run config file: JSON, schema, and the checks that need more than one field.
 import { dirname, resolve } from 'node:path';
-import { ConfigError } from '../../common/errors.js';
-import { checkFile, runConfigSchema, type RunConfig } from './config-schema.js';
+import { ConfigError, StorageError } from '../../common/errors.js';
+import { check, checkFile, runConfigSchema, type RunConfig } from './config-schema.js';
 import { loadJson } from './load-json.js';
 
 export interface LoadedConfig {
@@ -53,6 +53,25 @@ export function crossChecks(config: RunConfig): string[] {
     if (config.budget.costUsd !== undefined) {
       llm.models.forEach((m, k) => { if (m.price === undefined) problems.push(`llm.models[${k}].price: required by budget.costUsd (inputPerMillion and outputPerMillion, in US dollars)`); });
     }
+    const evolve = llm.promptEvolution;
+    if (evolve !== undefined) {
+      const llmOperators = config.operators.filter((o) => o.type.startsWith('llm-')).map((o) => o.name ?? o.type);
+      for (const name of evolve.operators ?? []) if (!llmOperators.includes(name)) problems.push(`llm.promptEvolution.operators: "${name}" is not an LLM operator of this config (${llmOperators.join(', ') || 'none'})`);
+      if (evolve.model !== undefined && !names.includes(evolve.model)) problems.push(`llm.promptEvolution.model: "${evolve.model}" is not in llm.models (${names.join(', ')})`);
+    }
   }
+  if (llm?.promptEvolution !== undefined && !usesLlm) problems.push('llm.promptEvolution: needs an LLM operator whose prompts can evolve');
   return problems;
+}
+
+/**
+ * A config as a run stored it, with the defaults of this engine filled in: a run written by an
+ * older engine lacks the fields added since (such as evaluation.recheck), which then take their
+ * defaults, so the run goes on as it was configured.
+ */
+export function storedConfig(value: unknown, dbPath: string): RunConfig {
+  if (value === undefined) throw new StorageError(`${dbPath}: the run has no stored config`);
+  const checked = check(runConfigSchema, value);
+  if (!checked.ok) throw new StorageError(`${dbPath}: the stored config does not validate with this engine:\n${checked.problems.join('\n')}`);
+  return checked.value;
 }

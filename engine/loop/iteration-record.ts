@@ -1,4 +1,5 @@
 // Turns one finished iteration into archive insertions and the record that commit() writes.
+import type { PromptVariantRow } from '../store/prompt-records.js';
 import type { ArchiveStats, Elite } from '../../archives/archive.js';
 import { resultOf, type IslandModel } from '../../archives/island-model.js';
 import type { Evaluation, Variant } from '../../common/types.js';
@@ -22,6 +23,8 @@ export interface IterationOutcome {
   children: ChildOutcome[];
   /** The operator gave up because the run is stopping: not committed, redone on resume. */
   abandoned?: boolean;
+  /** Prompt evolution: variants bred at this iteration's launch, and the variant its operator used. */
+  prompts?: { bred?: PromptVariantRow[]; choice?: { operator: string; idx: number } };
 }
 
 /**

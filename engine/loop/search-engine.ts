@@ -1,57 +1,30 @@
 // SearchEngine: the steady-state MAP-Elites loop: select, vary, evaluate, insert, commit, in iteration order.
 import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
-import type { ArchiveDescription, Elite } from '../../archives/archive.js';
+import type { Elite } from '../../archives/archive.js';
 import type { CellChange, IslandModel } from '../../archives/island-model.js';
 import { selectFromArchive } from '../../archives/parent-selection.js';
 import { contentId } from '../../common/content-id.js';
-import { EvaluatorError, InternalError, OuroborosError } from '../../common/errors.js';
+import { InternalError, OuroborosError, type EvaluatorError } from '../../common/errors.js';
 import { rngFor } from '../../common/rng.js';
 import type { Variant } from '../../common/types.js';
-import type { EvaluationPool } from '../../fitness/evaluation-pool.js';
 import type { VariationContext } from '../../operators/operator.js';
+import { Bandit } from '../arms/bandit.js';
 import { islandsFor, selectionInfo } from '../config/archive-setup.js';
-import type { RunConfig } from '../config/config-schema.js';
-import { buildRecord, type ChildOutcome, type IterationOutcome } from './iteration-record.js';
-import { Bandit, type BanditPolicy } from '../arms/bandit.js';
-import { committedBudgetSpent, type Budget, type Progress, type StopReason } from './budget.js';
-import type { LlmGateway } from '../llm/llm-gateway.js';
-import type { Arm } from '../arms/operator-registry.js';
-import { buildContext, type ContextSource } from './variation-context.js';
+import { committedBudgetSpent, type Progress, type StopReason } from './budget.js';
+import { seedFailure, type EngineOptions } from './engine-options.js';
 import { InFlightIterations } from './in-flight-iterations.js';
-import { VariantEvaluations } from './variant-evaluations.js';
+import { buildRecord, type ChildOutcome, type IterationOutcome } from './iteration-record.js';
+import { PromptEvolution, type LaunchedPrompt } from './prompt-evolution.js';
 import { recheckBest } from './recheck.js';
-import type { Problem } from '../config/problem.js';
-import type { RunStore } from '../store/run-store.js';
+import { VariantEvaluations } from './variant-evaluations.js';
+import { buildContext } from './variation-context.js';
 
 export type { Budget, Progress, StopReason } from './budget.js';
+export type { EngineLlm, EngineOptions } from './engine-options.js';
 
 /** The longest a commit waits for the outcomes after it while the pool has work queued for every worker. */
 const GATHER_HOLD_MS = 50;
-
-/** What the engine needs when some arms call an LLM. */
-export interface EngineLlm {
-  gateway: LlmGateway;
-  context: ContextSource;
-  /** Bounds the reserve counted for each iteration in flight before any call has been committed. */
-  maxTokens: number;
-}
-
-export interface EngineOptions {
-  store: RunStore;
-  pool: EvaluationPool;
-  problem: Problem;
-  config: RunConfig;
-  /** The archive every island is (engine/config/archive-setup.ts). */
-  archive: ArchiveDescription;
-  arms: Arm[];
-  policy: BanditPolicy;
-  llm?: EngineLlm;
-  budget: Budget;
-  /** Aborting it stops launching iterations; those in flight finish and are committed. */
-  signal: AbortSignal;
-  onProgress?: (progress: Progress) => void;
-}
 
 /**
  * Invariants (docs/architecture.md):
@@ -90,6 +63,8 @@ export class SearchEngine {
   private committed = 0;
   /** Children made from each variant by committed iterations: what score-children selection divides by. */
   private readonly childCounts = new Map<string, number>();
+  /** Evolving operator prompts (llm.promptEvolution), when the config asks for them. */
+  private readonly evolution: PromptEvolution | null;
 
   constructor(private readonly o: EngineOptions) {
     this.islands = islandsFor(o.config, o.archive);
@@ -104,6 +79,7 @@ export class SearchEngine {
     this.elapsedBefore = o.store.meta<number>('elapsedMs') ?? 0;
     this.evaluations = o.store.evaluationCount();
     this.evaluationsOf = new VariantEvaluations({ store: o.store, pool: o.pool, problem: o.problem, seed: o.config.seed });
+    this.evolution = o.llm && o.config.llm ? PromptEvolution.create({ llm: o.config.llm, arms: o.arms, service: o.llm.gateway, records: o.store.prompts(), seed: o.config.seed, depth: this.depth, signal: this.operatorSignal }) : null;
   }
 
   /** Runs until a budget is spent or the signal stops it; resolves once everything launched is committed. */
@@ -227,7 +203,13 @@ export class SearchEngine {
       stopped ||= this.spent(evaluations) !== null || this.wallClockSpent(this.elapsedBefore);
       // Iterations already committed are not launched again, but their choice is repeated: it counts as a pull
       // (with fixed weights, where pulls change no choice, the logged arm is pulled as its row is read).
-      if (!stopped) for (const i of this.successors(c)) if (i >= start) this.launch(i); else if (!weighted) this.bandit.choose(rngFor(this.o.config.seed, i, 'operator-choice'));
+      if (!stopped) {
+        for (const i of this.successors(c)) {
+          if (i >= start) { this.launch(i); continue; }
+          if (!weighted) this.bandit.choose(rngFor(this.o.config.seed, i, 'operator-choice'));
+          this.evolution?.replayLaunch(i);
+        }
+      }
     };
     const weighted = this.o.policy.kind === 'weights';
     for (const row of this.o.store.log()) {
@@ -240,6 +222,7 @@ export class SearchEngine {
         batch = [];
         if (weighted && current > 0) this.pullLogged(current, row.arm);
         this.credit(row.arm, row.reward, row.llm);
+        this.evolution?.replayCommit(current, row.reward);
       }
       if (row.variantId !== null) children++;
       if (row.cached === false) evaluations++;
@@ -306,18 +289,22 @@ export class SearchEngine {
     });
     // Built now, right after the commit of the basis, from committed state only.
     const context = arm.operator.usesLlm && this.o.llm ? buildContext(this.o.llm.context, parents, archive.elites(), { basis: Math.max(i - this.depth, 0), island }) : undefined;
-    this.pending.add(i, this.vary(i, island, armIndex, parents, context));
+    this.pending.add(i, this.vary(i, island, armIndex, parents, context, this.evolution?.launch(i, arm)));
   }
 
-  private async vary(i: number, island: number, armIndex: number, parents: Variant[], context: VariationContext | undefined): Promise<IterationOutcome> {
+  private async vary(i: number, island: number, armIndex: number, parents: Variant[], context: VariationContext | undefined, launched?: LaunchedPrompt): Promise<IterationOutcome> {
     const { operator, llm } = this.o.arms[armIndex]!;
     const parentIds = parents.map((p) => p.id);
-    const base = { island, arm: armIndex, operator: operator.name, parentIds };
+    const base: Pick<IterationOutcome, 'island' | 'arm' | 'operator' | 'parentIds' | 'prompts'> = { island, arm: armIndex, operator: operator.name, parentIds };
     let result;
     try {
+      // Variants bred at this launch are waited for (and stored with this iteration); so is the chosen variant's text.
+      const bred = launched?.bred ? await launched.bred : undefined;
+      const prompt = launched?.choice ? await launched.choice.prompt : undefined;
+      if (launched?.bred || launched?.choice) base.prompts = { ...(bred ? { bred } : {}), ...(launched.choice ? { choice: { operator: launched.choice.operator, idx: launched.choice.idx } } : {}) };
       result = await operator.propose({
         parents, rng: rngFor(this.o.config.seed, i, 'operator'), iteration: i, params: this.o.problem.params, signal: this.operatorSignal,
-        ...(llm ? { arm: llm } : {}), ...(context ? { context } : {}),
+        ...(llm ? { arm: llm } : {}), ...(context ? { context } : {}), ...(prompt ? { prompt } : {}),
       });
     } catch (error) {
       // The endpoint failing for good, or a replay that diverged, stops the run; the iteration is left to a resume.
@@ -336,7 +323,7 @@ export class SearchEngine {
     const children = result.children.map((p) => ({
       variant: { id: contentId(p.files), files: p.files, lineage: { parentIds, operator: operator.name, iteration: i, island }, ...(p.note ? { note: p.note } : {}) },
     }));
-    return this.evaluateChildren(i, island, armIndex, operator.name, parentIds, children);
+    return { ...(await this.evaluateChildren(i, island, armIndex, operator.name, parentIds, children)), ...(base.prompts ? { prompts: base.prompts } : {}) };
   }
 
   private async evaluateChildren(i: number, island: number, arm: number, operator: string, parentIds: string[], children: Array<{ variant: ChildOutcome['variant'] }>): Promise<IterationOutcome> {
@@ -351,6 +338,8 @@ export class SearchEngine {
     const record = buildRecord(i, outcome, this.o.store, this.islands, { elapsedMs: this.elapsedMs(), arm, llm, metricsInterval: this.o.config.archive.metricsInterval });
     this.o.store.commit(record);
     this.credit(arm, record.reward, llm);
+    if (i === 0) this.evolution?.commitSeed();
+    else this.evolution?.commit(i, outcome.prompts?.bred, outcome.prompts?.choice, record.reward);
     this.noteApplied(record.parentIds, record.children.length, record.cells);
     this.evaluations += record.children.filter((c) => c.evaluation !== null).length;
     this.evaluationsOf.committed(i, outcome.children.map((c) => c.variant));
@@ -392,8 +381,4 @@ export class SearchEngine {
   armStats(): ReturnType<Bandit['stats']> {
     return this.bandit.stats();
   }
-}
-
-function seedFailure(why: string): EvaluatorError {
-  return new EvaluatorError(`the seed variant could not enter the archive, so the search cannot start: ${why}. Fix the problem and start a new run (\`ouroboros run --overwrite\`)`);
 }

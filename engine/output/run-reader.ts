@@ -6,7 +6,8 @@ import { resultDescription } from '../../archives/island-model.js';
 import { storedArchive } from '../config/archive-setup.js';
 import { contentId } from '../../common/content-id.js';
 import type { DescriptorSpec, Evaluation, Variant } from '../../common/types.js';
-import { storedConfig, type RunConfig, type ProblemManifest } from '../config/config-schema.js';
+import type { RunConfig, ProblemManifest } from '../config/config-schema.js';
+import { storedConfig } from '../config/load-config.js';
 import { Bandit, type ArmStats } from '../arms/bandit.js';
 import type { LedgerSummary } from '../store/llm-records.js';
 import { armSpecs, policyOf } from '../arms/operator-registry.js';
@@ -60,6 +61,8 @@ export interface RunStatus {
   arms: ArmStats[];
   /** The LLM ledger: every call made, its tokens and cost. */
   llm: LedgerSummary;
+  /** Evolving operator prompts (llm.promptEvolution): each operator's variants, how often they were used and their mean reward. */
+  prompts: Array<{ operator: string; variants: Array<{ label: string; createdBy: number; status: string; uses: number; meanReward: number | null; note: string | null }> }>;
 }
 
 /** Opens a run read-only: safe while another process is writing it (SQLite WAL). */
@@ -193,7 +196,17 @@ export class RunReader {
       operatorChoice: config.operatorChoice,
       arms: this.arms(config),
       llm: this.ledger(),
+      prompts: this.prompts(),
     };
+  }
+
+  private prompts(): RunStatus['prompts'] {
+    if (!this.hasTable('prompt_variants')) return [];
+    const byOperator = new Map<string, RunStatus['prompts'][number]['variants']>();
+    for (const v of this.store.prompts().summary()) {
+      byOperator.set(v.operator, [...(byOperator.get(v.operator) ?? []), { label: `${v.operator}#${v.idx}`, createdBy: v.createdBy, status: v.status, uses: v.uses, meanReward: v.meanReward, note: v.note }]);
+    }
+    return [...byOperator].map(([operator, variants]) => ({ operator, variants }));
   }
 
   /** The bandit rebuilt from the committed iterations' arms and rewards, as a resume would rebuild it. */

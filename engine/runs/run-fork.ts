@@ -6,10 +6,10 @@ import { ConfigError, StorageError } from '../../common/errors.js';
 import type { DescriptorSpec, VariantFiles } from '../../common/types.js';
 import type { PromptTemplates } from '../../operators/llm/prompt-template.js';
 import { describeArchive, islandsFor, storedArchive } from '../config/archive-setup.js';
-import { storedConfig, type ProblemManifest, type RunConfig } from '../config/config-schema.js';
+import type { ProblemManifest, RunConfig } from '../config/config-schema.js';
 import { buildRecord, type IterationOutcome } from '../loop/iteration-record.js';
 import { loadTemplates, promptsDir, usesLlm } from '../llm/llm-setup.js';
-import { loadRunConfig } from '../config/load-config.js';
+import { loadRunConfig, storedConfig } from '../config/load-config.js';
 import { armSpecs } from '../arms/operator-registry.js';
 import { loadProblem } from '../config/problem.js';
 import { removeRun } from './remove-run.js';
@@ -150,6 +150,9 @@ function copyIterations(source: RunStore, store: RunStore, config: RunConfig, ar
     };
     store.commit(buildRecord(row.iteration, outcome, store, islands, { elapsedMs: 0, arm: row.arm ?? 'seed', llm: row.llm, metricsInterval: config.archive.metricsInterval }));
   }
+  // Evolving prompts: the variants bred and chosen by the kept iterations (a fork whose config evolves no prompts ignores them).
+  for (const variant of source.prompts().variants(at)) store.prompts().addVariant(variant);
+  for (const choice of source.prompts().choices(at)) store.prompts().addChoice(choice);
 }
 
 /** What decides where a stored variant lands: the archive section without its reporting interval. */

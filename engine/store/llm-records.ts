@@ -15,7 +15,7 @@ export interface LlmCallRecord {
   key: string;
   iteration: number;
   operator: string;
-  purpose: 'propose' | 'repair';
+  purpose: 'propose' | 'repair' | 'evolve-prompt';
   model: string;
   answeredModel: string | null;
   /** null when none was sent (a model that takes only its default). */

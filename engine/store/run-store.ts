@@ -6,6 +6,7 @@ import { RunLockedError, StorageError } from '../../common/errors.js';
 import type { Evaluation, Variant } from '../../common/types.js';
 import { EVALUATION_COLUMNS, evaluationValues, fromEvaluationRow, type EvaluationRow } from './evaluation-row.js';
 import { LlmRecords } from './llm-records.js';
+import { PromptRecords } from './prompt-records.js';
 import { AttemptRecords } from './attempt-records.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './store-schema.js';
 import { processIsAlive } from './process-alive.js';
@@ -34,8 +35,8 @@ export class RunStore {
   private readonly db: Database.Database;
   private readonly writable: boolean;
   private readonly statements: ReturnType<RunStore['prepare']>;
-  private llmRecords: LlmRecords | undefined;
-  private attemptRecords: AttemptRecords | undefined;
+  // The tables kept by their own modules, sharing this connection; made on first use.
+  private llmRecords?: LlmRecords; private promptRecords?: PromptRecords; private attemptRecords?: AttemptRecords;
 
   private constructor(readonly path: string, db: Database.Database, writable: boolean) {
     this.db = db;
@@ -374,12 +375,11 @@ export class RunStore {
     return out;
   }
 
-  hasTable(name: string): boolean {
-    return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
-  }
+  hasTable(name: string): boolean { return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined; }
 
-  /** The LLM ledger and answer cache of this run; and the recent attempts that prompts show (engine/store/attempt-records.ts). */
+  /** The LLM ledger and answer cache; the evolving prompts (prompt-records.ts); the recent attempts that prompts show (attempt-records.ts). */
   llm(): LlmRecords { return (this.llmRecords ??= new LlmRecords(this.db, this.writable)); }
+  prompts(): PromptRecords { return (this.promptRecords ??= new PromptRecords(this.db, this.writable)); }
   attempts(): AttemptRecords { return (this.attemptRecords ??= new AttemptRecords(this.db)); }
 
   /** Arm and reward of every committed iteration, in order: what the bandit was credited with. */

@@ -187,6 +187,22 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX llm_calls_key ON llm_calls(key) WHERE final = 1;
   CREATE INDEX llm_calls_iteration ON llm_calls(iteration);
   `,
+  // 8 -> 9: operator prompts as genes (llm.promptEvolution): each evolving operator's prompt variants (index 0
+  // is its own templates), the iteration whose launch bred each one, and the variant each iteration used.
+  `
+  CREATE TABLE prompt_variants (
+    operator TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    created_by INTEGER NOT NULL,
+    parent INTEGER,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'invalid')),
+    system TEXT NOT NULL,
+    template TEXT NOT NULL,
+    note TEXT,
+    PRIMARY KEY (operator, idx)
+  );
+  CREATE TABLE prompt_choices (iteration INTEGER PRIMARY KEY, operator TEXT NOT NULL, idx INTEGER NOT NULL);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -43,7 +43,7 @@ export class LlmOperator implements Operator {
     if (ctx.arm === undefined || ctx.context === undefined) return { ok: false, reason: `${this.name}: the engine gave no model or context` };
     const base = ctx.parents[0]!.files;
     const editable = (path: string) => this.o.files === undefined || this.o.files.includes(path);
-    const messages = this.messages(ctx.context, base, editable);
+    const messages = this.messages(ctx.context, base, editable, ctx.prompt);
     const call = { model: ctx.arm.model, temperature: ctx.arm.temperature, iteration: ctx.iteration, operator: this.name, signal: ctx.signal };
     const seed = Math.floor(ctx.rng.next() * 2 ** 31);
     const first = await this.o.service.complete({ ...call, messages, seed, purpose: 'propose' });
@@ -73,8 +73,18 @@ export class LlmOperator implements Operator {
     return this.o.mode === 'diff' ? applyDiff(base, answer.text, options) : parseRewrite(base, answer.text, options);
   }
 
-  private messages(context: VariationContext, base: VariantFiles, editable: (path: string) => boolean): LlmMessage[] {
+  /** The templates of this mode: the operator's own, or the evolved variant the engine chose. */
+  get mode(): LlmOperatorMode {
+    return this.o.mode;
+  }
+
+  templatesOf(prompt?: { system: string; template: string }): PromptTemplates {
     const t = this.o.templates;
+    return prompt === undefined ? t : { ...t, system: prompt.system, [this.o.mode]: prompt.template };
+  }
+
+  private messages(context: VariationContext, base: VariantFiles, editable: (path: string) => boolean, prompt?: { system: string; template: string }): LlmMessage[] {
+    const t = this.templatesOf(prompt);
     const editableList = Object.keys(base).filter(editable).sort().join(', ') || '(none)';
     const common = { task: context.task, descriptors: context.descriptors, editable: editableList, elites: showElites(context), attempts: showAttempts(context) };
     const parent = context.parents[0]!;

@@ -12,7 +12,8 @@ export interface LlmCall {
   iteration: number;
   /** The operator's name, for the ledger. */
   operator: string;
-  purpose: 'propose' | 'repair';
+  /** evolve-prompt: the meta-operator writing a new prompt variant (llm.promptEvolution). */
+  purpose: 'propose' | 'repair' | 'evolve-prompt';
   signal: AbortSignal;
 }
 
