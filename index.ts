@@ -15,6 +15,10 @@ export { IslandModel, type IslandOptions, type IterationChanges, type Migration 
 export { selectParents, selectionWeights, noveltyScores, type SelectionStrategy, type SelectionInfo } from './archives/parent-selection.js';
 export type { Archive, AddResult, ArchiveDescription, ArchiveStats, Elite } from './archives/archive.js';
 export { forkRun, type ForkOptions, type ForkResult } from './engine/runs/run-fork.js';
+export { loadTuneConfig, prepareTune, tuneDir, type LoadedTune } from './engine/tune/tune-setup.js';
+export { validateTune, formatValidation, bootstrapMean, type TuneValidation, type ValidatedConfig, type HeldOutComparison } from './engine/tune/tune-validate.js';
+export { applySettings, tunableKeys, configDescriptors } from './engine/tune/tune-space.js';
+export { breedMessages, parseBred, type PromptVariant } from './operators/llm/prompt-breeder.js';
 export type { Operator, OperatorContext, OperatorResult, Proposal, VariationContext, ParentContext, AttemptContext } from './operators/operator.js';
 export { LlmClient, type LlmClientOptions, type LlmRequest, type LlmResult, type LlmAnswer, type LlmFailure, type LlmMessage } from './operators/llm/llm-client.js';
 export { LlmEndpointError, LlmResponseError, LlmSettingRejectedError } from './operators/llm/llm-errors.js';

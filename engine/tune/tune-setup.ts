@@ -34,6 +34,14 @@ export function loadTuneConfig(file: string): LoadedTune {
   const basePath = resolve(dir, config.base);
   if (!existsSync(basePath)) throw new ConfigError(path, [`base: no such run config: ${basePath}`]);
   const base = loadRunConfig(basePath).config;
+  // Inner searches run from a config written elsewhere: the base config's own paths are made absolute.
+  if (base.llm?.prompts !== undefined) base.llm.prompts = resolve(dirname(basePath), base.llm.prompts);
+  if (base.archive.cvt.centroids !== undefined) base.archive.cvt.centroids = resolve(dirname(basePath), base.archive.cvt.centroids);
+  // A prompt folder in the space is relative to the tune config; a folder that does not exist is an error.
+  const folders = config.space['llm.prompts'];
+  if (folders?.type === 'categorical') {
+    folders.values = folders.values.map((v) => (typeof v === 'string' ? resolve(dir, v) : v));
+  }
   const problems: string[] = [];
   const refs = (set: 'train' | 'heldOut') => config.problems[set].map((entry: TuneProblem, i) => {
     const at = `problems.${set}[${i}]`;
@@ -72,6 +80,7 @@ export function loadTuneConfig(file: string): LoadedTune {
   if (budget.tokens !== undefined && base.llm === undefined) problems.push('budget.tokens: the base config has no LLM operator');
   if (Object.keys(config.space).length === 0) problems.push('space: declare at least one setting to tune');
   problems.push(...checkSpace(config.space, base, 'space'));
+  if (folders?.type === 'categorical') for (const v of folders.values) if (typeof v !== 'string' || !existsSync(v)) problems.push(`space.llm.prompts: ${JSON.stringify(v)} is not a prompt folder`);
   if (problems.length > 0) throw new ConfigError(path, problems);
   const strip = ({ at: _at, ...ref }: TuneProblemRef & { at: string }): TuneProblemRef => ref;
   return { path, config, base, basePath, train: train.map(strip), heldOut: heldOut.map(strip) };

@@ -5,6 +5,7 @@
 // (`operators.mutate.sigma`, `llm.models.gpt-4o-mini.weight`). The archive, the budget, the problem and
 // the evaluation limits are deliberately not tunable: they define what the metric measures, and a
 // tuner allowed to change them would game the metric instead of improving the search.
+import { fileURLToPath } from 'node:url';
 import { check, runConfigSchema, type RunConfig } from '../config/config-schema.js';
 
 export type ParamSpec =
@@ -25,7 +26,8 @@ const OPERATOR_OPTIONS: Record<string, string[]> = {
 const FIXED_KEYS = new Set(['pipelineDepth', 'selection.strategy', 'operatorChoice.policy', 'llm.temperature',
   'islands.count', 'islands.migrationInterval', 'islands.migrationRate', 'islands.topology', 'islands.stagnation', 'islands.survivors',
   'evaluation.recheck.count', 'evaluation.recheck.aggregate',
-  'llm.context.artifactChars', 'llm.context.lineage', 'llm.context.elites', 'llm.context.attempts', 'llm.context.attemptChars']);
+  'llm.context.artifactChars', 'llm.context.lineage', 'llm.context.elites', 'llm.context.attempts', 'llm.context.attemptChars',
+  'llm.prompts', 'llm.promptEvolution.interval', 'llm.promptEvolution.population', 'llm.promptEvolution.temperature', 'llm.promptEvolution.exploration']);
 
 /** Every tunable key a config allows, for error messages. */
 export function tunableKeys(base: RunConfig): string[] {
@@ -41,7 +43,11 @@ export function tunableKeys(base: RunConfig): string[] {
 
 /** Why `key` is not a tunable setting of `base`, or undefined when it is. */
 export function whyNotTunable(key: string, base: RunConfig): string | undefined {
-  if (FIXED_KEYS.has(key)) return key.startsWith('llm.') && base.llm === undefined ? 'the base config has no llm section' : undefined;
+  if (FIXED_KEYS.has(key)) {
+    if (key.startsWith('llm.') && base.llm === undefined) return 'the base config has no llm section';
+    if (key.startsWith('llm.promptEvolution.') && base.llm?.promptEvolution === undefined) return 'the base config has no llm.promptEvolution section';
+    return undefined;
+  }
   const [head, ...rest] = key.split('.');
   if (head === 'selection' && rest.length === 1 && SELECTION_OPTIONS[rest[0]!]) return undefined;
   if (head === 'operatorChoice' && rest.length === 1 && CHOICE_OPTIONS[rest[0]!]) return undefined;
@@ -69,6 +75,8 @@ export function baseValue(key: string, base: RunConfig): unknown {
     return op[rest[1]!] ?? OPERATOR_DEFAULTS[rest[1]!];
   }
   if (key === 'llm.temperature') return base.llm?.temperatures[0];
+  // The prompt folder: the base config's (made absolute when the tune config was loaded), else the engine's own.
+  if (key === 'llm.prompts') return base.llm?.prompts ?? DEFAULT_PROMPTS_DIR;
   if (head === 'llm' && rest[0] === 'models') return base.llm?.models.find((m) => m.name === rest[1])?.weight;
   if (head === 'selection' && rest[0] !== 'strategy') return (base.selection as Json)[rest[0]!] ?? defaultsOf('selection', SELECTION_OPTIONS[rest[0]!]!)[rest[0]!];
   if (head === 'operatorChoice' && rest[0] !== 'policy') return (base.operatorChoice as Json)[rest[0]!] ?? defaultsOf('operatorChoice', CHOICE_OPTIONS[rest[0]!]![0]!)[rest[0]!];
@@ -76,6 +84,9 @@ export function baseValue(key: string, base: RunConfig): unknown {
   for (const k of key.split('.')) v = (v as Json | undefined)?.[k];
   return v;
 }
+
+/** The engine's own prompt templates (configs/prompts/), for a base config that names no prompt folder. */
+export const DEFAULT_PROMPTS_DIR = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../configs/prompts' : '../../configs/prompts', import.meta.url));
 
 /** The operators' own defaults (param-mutation's sigma and rate, param-crossover's blend), as the operators apply them. */
 const OPERATOR_DEFAULTS: Record<string, number> = { sigma: 0.15, rate: 0.3, blend: 0.3, parents: 2 };

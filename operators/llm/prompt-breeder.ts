@@ -48,7 +48,7 @@ export function breedMessages(mode: PromptMode, best: VariantRecord, worst: Vari
     show(best),
     ...(worst === null ? [] : ['## The worst prompt so far', show(worst)]),
     '## Your task',
-    'Reflect on why the failures above happened and what the best prompt does better than the worst, then write an improved version of the best prompt: clearer, more specific instructions that lead to more children that score higher. Change the wording, not the answer format the search parses.',
+    `Reflect on why the failures above happened${worst === null ? '' : ' and what the best prompt does better than the worst'}, then write an improved version of the best prompt: clearer, more specific instructions that lead to more children that score higher. Change the wording, not the answer format the search parses.`,
     `The system template may use only ${allowed('system')}. The instruction template may use only ${allowed(mode)}, and must keep ${REQUIRED[mode].map((p) => `{{${p}}}`).join(' and ')}.`,
     'Answer with one line on what you changed, then exactly:\n<system>\n...the new system template...\n</system>\n<template>\n...the new instruction template...\n</template>',
   ].join('\n\n');

@@ -303,3 +303,24 @@ test('a problem without a parameter space loads with params null', (t) => {
   t.is(problem.params, null);
   t.deepEqual(problem.seedFiles, { 'prompt.txt': 'hi' });
 });
+
+test('llm.promptEvolution: its operators must be LLM operators of the config and its model one of llm.models', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'ouroboros-evolve-'));
+  const file = join(dir, 'c.json');
+  writeFileSync(file, JSON.stringify({
+    problem: '.', budget: { iterations: 10 },
+    operators: [{ type: 'llm-diff', name: 'diff', weight: 1 }, { type: 'param-mutation', name: 'mutate', weight: 1 }],
+    llm: { models: [{ name: 'm' }], promptEvolution: { operators: ['mutate', 'dif'], model: 'gpt', interval: 0 } },
+  }));
+  const error = t.throws(() => loadRunConfig(file), { instanceOf: ConfigError });
+  t.regex(error!.message, /llm\.promptEvolution\.interval: must be at least 1/);
+  writeFileSync(file, JSON.stringify({
+    problem: '.', budget: { iterations: 10 },
+    operators: [{ type: 'llm-diff', name: 'diff', weight: 1 }, { type: 'param-mutation', name: 'mutate', weight: 1 }],
+    llm: { models: [{ name: 'm' }], promptEvolution: { operators: ['mutate', 'dif'], model: 'gpt' } },
+  }));
+  const again = t.throws(() => loadRunConfig(file), { instanceOf: ConfigError });
+  t.regex(again!.message, /llm\.promptEvolution\.operators: "mutate" is not an LLM operator of this config \(diff\)/);
+  t.regex(again!.message, /llm\.promptEvolution\.operators: "dif" is not an LLM operator/);
+  t.regex(again!.message, /llm\.promptEvolution\.model: "gpt" is not in llm\.models \(m\)/);
+});

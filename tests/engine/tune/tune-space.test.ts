@@ -86,3 +86,19 @@ test('the bootstrap interval is seeded, contains the mean, and is a point when e
   t.true(a.interval[0] > 0.95 && a.interval[1] < 1.25, JSON.stringify(a));
   t.deepEqual(bootstrapMean([1.5, 1.5, 1.5], 1, 'y'), { mean: 1.5, interval: [1.5, 1.5] });
 });
+
+test('with an LLM base config: prompt folders and prompt-evolution settings are tunable; the engine\'s own prompts are the default folder', (t) => {
+  const llmBase = parse({
+    problem: 'p', budget: { iterations: 100 }, operators: [{ type: 'llm-diff', name: 'diff', weight: 1 }],
+    llm: { models: [{ name: 'm' }], promptEvolution: { interval: 20 } },
+  });
+  for (const key of ['llm.prompts', 'llm.temperature', 'llm.models.m.weight', 'operators.diff.temperature', 'llm.promptEvolution.interval', 'llm.promptEvolution.population']) t.is(whyNotTunable(key, llmBase), undefined, key);
+  t.regex(whyNotTunable('llm.promptEvolution.interval', parse({ ...llmBase, llm: { models: [{ name: 'm' }] } }))!, /no llm\.promptEvolution section/);
+  t.regex(baseValue('llm.prompts', llmBase) as string, /configs\/prompts$/);
+  t.is(baseValue('llm.promptEvolution.interval', llmBase), 20);
+  t.is(baseValue('llm.promptEvolution.population', llmBase), 4);
+  const c = parse(applySettings(llmBase, { 'llm.prompts': '/somewhere/prompts', 'llm.promptEvolution.population': 6, 'operators.diff.temperature': 1.1 }));
+  t.is(c.llm!.prompts, '/somewhere/prompts');
+  t.is(c.llm!.promptEvolution!.population, 6);
+  t.deepEqual((c.operators[0] as { temperatures: number[] }).temperatures, [1.1]);
+});
