@@ -1,7 +1,7 @@
 // LlmRecords: the run's LLM ledger (one row per HTTP request) and answer cache (table llm_calls), next to RunStore and sharing its connection.
 
-/** The part of a better-sqlite3 connection used here (the library itself enters through run-store.ts only). */
-interface Connection {
+/** The part of a better-sqlite3 connection the record modules use (the library itself enters through run-store.ts only). */
+export interface Connection {
   prepare(source: string): {
     run(...params: unknown[]): unknown;
     get(...params: unknown[]): unknown;

@@ -1,13 +1,7 @@
 // PromptRecords: the prompt variants of a run's evolving operators and the variant each iteration used
 // (tables prompt_variants and prompt_choices), next to RunStore and sharing its connection.
 
-/** The part of a better-sqlite3 connection used here (the library itself enters through run-store.ts only). */
-interface Connection {
-  prepare(source: string): {
-    run(...params: unknown[]): unknown;
-    all(...params: unknown[]): unknown[];
-  };
-}
+import type { Connection } from './llm-records.js';
 
 export interface PromptVariantRow {
   operator: string;

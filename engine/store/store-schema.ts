@@ -187,7 +187,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE UNIQUE INDEX llm_calls_key ON llm_calls(key) WHERE final = 1;
   CREATE INDEX llm_calls_iteration ON llm_calls(iteration);
   `,
-  // 8 -> 9: operator prompts as genes (llm.promptEvolution): each evolving operator's prompt variants (index 0
+  // 7 -> 8: operator prompts as genes (llm.promptEvolution): each evolving operator's prompt variants (index 0
   // is its own templates), the iteration whose launch bred each one, and the variant each iteration used.
   `
   CREATE TABLE prompt_variants (

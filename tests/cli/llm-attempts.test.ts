@@ -2,8 +2,7 @@
 import test from 'ava';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { archiveOf, logOf, root, runCli, tempDir } from '../helpers/cli.js';
+import { rowsOf, archiveOf, logOf, root, runCli, tempDir } from '../helpers/cli.js';
 import { startOpenAiLoopback, type Behaviour } from '../helpers/openai-loopback-server.js';
 
 type Body = { seed?: number; messages: Array<{ role: string; content: string }> };
@@ -43,14 +42,7 @@ function attemptsOf(prompt: string): string {
   return start < 0 ? '' : prompt.slice(start, prompt.indexOf('## Other strong variants', start));
 }
 
-function read<T>(db: string, sql: string): T[] {
-  const conn = new Database(db, { readonly: true });
-  try {
-    return conn.prepare(sql).all() as T[];
-  } finally {
-    conn.close();
-  }
-}
+const read = rowsOf;
 
 test('an overlapping packing\'s error reaches a later prompt; 1 and 2 workers, and a run stopped and resumed, send the same prompts and reach the same archive', async (t) => {
   const server = await startOpenAiLoopback((_index, body: Body) => answer(body));

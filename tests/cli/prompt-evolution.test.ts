@@ -5,8 +5,7 @@
 import test from 'ava';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { archiveOf, committedIterations, logOf, root, runCli, startCli, tempDir, untilCommitted } from '../helpers/cli.js';
+import { rowsOf, archiveOf, committedIterations, logOf, root, runCli, startCli, tempDir, untilCommitted } from '../helpers/cli.js';
 import { startOpenAiLoopback } from '../helpers/openai-loopback-server.js';
 import { MAGIC, promptSensitiveAnswer } from '../helpers/prompt-sensitive-llm.js';
 
@@ -23,14 +22,7 @@ function config(dir: string, name: string, evolve: boolean): string {
   return file;
 }
 
-function read<T>(db: string, sql: string): T[] {
-  const conn = new Database(db, { readonly: true });
-  try {
-    return conn.prepare(sql).all() as T[];
-  } finally {
-    conn.close();
-  }
-}
+const read = rowsOf;
 const best = (db: string) => read<{ f: number }>(db, 'SELECT max(fitness) AS f FROM archive_cells')[0]!.f;
 const variants = (db: string) => read<{ idx: number; created_by: number; parent: number | null; status: string; template: string; note: string | null }>(db, 'SELECT idx, created_by, parent, status, template, note FROM prompt_variants ORDER BY idx');
 const choices = (db: string) => read<{ iteration: number; idx: number }>(db, 'SELECT iteration, idx FROM prompt_choices ORDER BY iteration');

@@ -70,6 +70,16 @@ export function logOf(db: string): unknown[] {
   }
 }
 
+/** Every row a query returns, from a read-only connection to the run. */
+export function rowsOf<T>(db: string, sql: string): T[] {
+  const conn = new Database(db, { readonly: true });
+  try {
+    return conn.prepare(sql).all() as T[];
+  } finally {
+    conn.close();
+  }
+}
+
 export function committedIterations(db: string): number {
   const conn = new Database(db, { readonly: true });
   try {
