@@ -6,6 +6,7 @@ import type { LlmService } from '../../operators/llm/llm-service.js';
 import type { PromptTemplates } from '../../operators/llm/prompt-template.js';
 import type { Operator } from '../../operators/operator.js';
 import { ParamCrossoverOperator } from '../../operators/param-crossover-operator.js';
+import { ParamIsoLineOperator } from '../../operators/param-iso-line-operator.js';
 import { ParamMutationOperator } from '../../operators/param-mutation-operator.js';
 import type { BanditPolicy } from './bandit.js';
 import type { RunConfig } from '../config/config-schema.js';
@@ -36,7 +37,7 @@ export interface ArmSpec {
 export function armSpecs(config: RunConfig): ArmSpec[] {
   return config.operators.flatMap((c, operatorIndex): ArmSpec[] => {
     const name = c.name ?? c.type;
-    if (c.type === 'param-mutation' || c.type === 'param-crossover' || config.llm === undefined) return [{ label: name, weight: c.weight, llm: null, operatorIndex }];
+    if (c.type === 'param-mutation' || c.type === 'param-crossover' || c.type === 'param-iso-line' || config.llm === undefined) return [{ label: name, weight: c.weight, llm: null, operatorIndex }];
     const models = config.llm.models.filter((m) => c.models === undefined || c.models.includes(m.name));
     const totalWeight = models.reduce((s, m) => s + m.weight, 0);
     return models.flatMap((m) => {
@@ -61,6 +62,7 @@ export function createArms(config: RunConfig, llm: LlmDeps | null): Arm[] {
     switch (c.type) {
       case 'param-mutation': return new ParamMutationOperator({ sigma: c.sigma, rate: c.rate }, name);
       case 'param-crossover': return new ParamCrossoverOperator({ blend: c.blend }, name);
+      case 'param-iso-line': return new ParamIsoLineOperator({ sigmaIso: c.sigmaIso, sigmaLine: c.sigmaLine }, name);
       case 'llm-diff':
       case 'llm-rewrite':
       case 'llm-crossover': {

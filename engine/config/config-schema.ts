@@ -58,6 +58,7 @@ const llmArms = {
 const operatorSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('param-mutation'), name: z.string().min(1).optional(), weight, sigma: z.number().gt(0).max(1).optional(), rate: z.number().min(0).max(1).optional() }),
   z.strictObject({ type: z.literal('param-crossover'), name: z.string().min(1).optional(), weight, blend: z.number().min(0).max(1).optional() }),
+  z.strictObject({ type: z.literal('param-iso-line'), name: z.string().min(1).optional(), weight, sigmaIso: z.number().min(0).max(1).optional(), sigmaLine: z.number().min(0).max(10).optional() }),
   z.strictObject({ type: z.literal('llm-diff'), ...llmArms, repair: z.boolean().default(true), files: z.array(z.string().min(1)).min(1).optional() }),
   z.strictObject({ type: z.literal('llm-rewrite'), ...llmArms, repair: z.boolean().default(true), files: z.array(z.string().min(1)).min(1).optional() }),
   z.strictObject({ type: z.literal('llm-crossover'), ...llmArms, repair: z.boolean().default(true), files: z.array(z.string().min(1)).min(1).optional(), parents: z.number().int().min(2).max(4).default(2) }),

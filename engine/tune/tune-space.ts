@@ -19,7 +19,8 @@ type Json = Record<string, unknown>;
 const SELECTION_OPTIONS: Record<string, string> = { size: 'tournament', exponent: 'rank', sharpness: 'score-children', neighbours: 'novelty' };
 const CHOICE_OPTIONS: Record<string, string[]> = { exploration: ['ucb1'], discount: ['ucb1', 'thompson'] };
 const OPERATOR_OPTIONS: Record<string, string[]> = {
-  weight: ['param-mutation', 'param-crossover', 'llm-diff', 'llm-rewrite', 'llm-crossover'],
+  weight: ['param-mutation', 'param-crossover', 'param-iso-line', 'llm-diff', 'llm-rewrite', 'llm-crossover'],
+  sigmaIso: ['param-iso-line'], sigmaLine: ['param-iso-line'],
   sigma: ['param-mutation'], rate: ['param-mutation'], blend: ['param-crossover'], parents: ['llm-crossover'],
   temperature: ['llm-diff', 'llm-rewrite', 'llm-crossover'],
 };
@@ -89,7 +90,7 @@ export function baseValue(key: string, base: RunConfig): unknown {
 export const DEFAULT_PROMPTS_DIR = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../configs/prompts' : '../../configs/prompts', import.meta.url));
 
 /** The operators' own defaults (param-mutation's sigma and rate, param-crossover's blend), as the operators apply them. */
-const OPERATOR_DEFAULTS: Record<string, number> = { sigma: 0.15, rate: 0.3, blend: 0.3, parents: 2 };
+const OPERATOR_DEFAULTS: Record<string, number> = { sigma: 0.15, rate: 0.3, blend: 0.3, parents: 2, sigmaIso: 0.01, sigmaLine: 0.2 };
 
 function defaultsOf(section: 'selection' | 'operatorChoice', kind: string): Json {
   const field = section === 'selection' ? 'strategy' : 'policy';
@@ -181,11 +182,12 @@ export function configDescriptors(config: RunConfig): { mutationShare: number; e
   const step = (o: RunConfig['operators'][number]): number => {
     if (o.type === 'param-mutation') return o.sigma ?? OPERATOR_DEFAULTS.sigma!;
     if (o.type === 'param-crossover') return o.blend ?? OPERATOR_DEFAULTS.blend!;
+    if (o.type === 'param-iso-line') return Math.min(1, (o.sigmaIso ?? OPERATOR_DEFAULTS.sigmaIso!) + (o.sigmaLine ?? OPERATOR_DEFAULTS.sigmaLine!) / 2);
     const temps = o.temperatures ?? config.llm?.temperatures ?? [0.7];
     return Math.min(1, temps.reduce((a, b) => a + b, 0) / temps.length / 2);
   };
   return {
-    mutationShare: share((o) => o.type === 'param-mutation' || o.type === 'llm-diff' || o.type === 'llm-rewrite'),
+    mutationShare: share((o) => o.type === 'param-mutation' || o.type === 'param-iso-line' || o.type === 'llm-diff' || o.type === 'llm-rewrite'),
     exploration: weighted.reduce((s, o) => s + o.weight * step(o), 0) / total,
     llmShare: share((o) => o.type.startsWith('llm-')),
   };
