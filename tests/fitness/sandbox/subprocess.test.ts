@@ -1,123 +1,14 @@
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { createServer, type AddressInfo } from 'node:net';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { existsSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { runSubprocess, sandboxIsolation, type SubprocessOptions } from '../../../fitness/sandbox/subprocess.js';
-import { isSandboxError, type SandboxError } from '../../../fitness/sandbox/sandbox-error.js';
+import { runSubprocess, sandboxIsolation } from '../../../fitness/sandbox/subprocess.js';
+import { delay, expectSandboxError, leaveNotes, note, noteDir, ownerOf, processesIn, runInWorker, survivors, watched } from '../../helpers/subprocess-watch.js';
 
 const isolation = sandboxIsolation();
 const python = existsSync('/usr/bin/python3');
-const modulePath = fileURLToPath(new URL('../../../fitness/sandbox/subprocess.ts', import.meta.url));
-const workerFixture = fileURLToPath(new URL('../../fixtures/subprocess/run-in-worker.mjs', import.meta.url));
-
-// ---- helpers -------------------------------------------------------------------------------------
-
-const delay = (ms: number) => new Promise((done) => setTimeout(done, ms));
-
-/** The start time of process `pid` (clock ticks since boot), or null when it is gone: with the pid, it names one process. */
-function startTime(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-  } catch {
-    return null;
-  }
-}
-
-/**
- * The pids (as this process sees them) of every process in the PID namespace `ns` ('pid:[4026532247]'),
- * with their start times; with `uid`, only those of that real uid.
- */
-function processesIn(ns: string, uid?: number): Map<number, number> {
-  const found = new Map<number, number>();
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      if (readlinkSync(`/proc/${name}/ns/pid`) !== ns) continue;
-      if (uid !== undefined && Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${name}/status`, 'utf8'))?.[1]) !== uid) continue;
-      const started = startTime(Number(name));
-      if (started !== null) found.set(Number(name), started);
-    } catch {
-      // ended while scanning
-    }
-  }
-  return found;
-}
-
-/**
- * Which of the processes seen are still running. Not "what is in the namespace now": the kernel
- * reuses the number of a namespace that is gone, and a concurrent test's sandbox may get it (which
- * is also why only the candidate's own uid, the owner of its notes, is watched: a uid of its own).
- */
-function survivors(seen: Map<number, number>): number[] {
-  return [...seen].filter(([pid, started]) => startTime(pid) === started).map(([pid]) => pid);
-}
-
-/** A directory every uid may write to, where a candidate leaves notes (its PID namespace, its working directory). */
-async function noteDir(t: ExecutionContext): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'subprocess-test-'));
-  await chmod(dir, 0o777);
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** Shell lines that write the candidate's PID namespace and working directory into `dir`. */
-const leaveNotes = (dir: string) => `readlink /proc/self/ns/pid > ${dir}/ns.part && mv ${dir}/ns.part ${dir}/ns; pwd > ${dir}/cwd.part && mv ${dir}/cwd.part ${dir}/cwd`;
-
-/** The uid that wrote a note: the candidate's. */
-function ownerOf(path: string): number {
-  return statSync(path).uid;
-}
-
-async function note(dir: string, name: string): Promise<string | null> {
-  return readFile(join(dir, name), 'utf8').then((text) => text.trim(), () => null);
-}
-
-/**
- * Runs the sandbox while watching, from outside, the processes in its PID namespace (learnt from the
- * note the candidate leaves): returns how it ended, the namespace and the most processes seen at once.
- */
-async function watched(dir: string, options: SubprocessOptions) {
-  let settled = false;
-  const run = runSubprocess(options).then((result) => ({ result, error: null }), (error: unknown) => ({ result: null, error: error as SandboxError }));
-  void run.then(() => (settled = true));
-  let ns: string | null = null;
-  let peak = 0;
-  const seen = new Map<number, number>();
-  let uid: number | undefined;
-  while (!settled) {
-    ns ??= await note(dir, 'ns');
-    if (ns !== null) {
-      uid ??= ownerOf(join(dir, 'ns'));
-      const now = processesIn(ns, uid);
-      peak = Math.max(peak, now.size);
-      for (const [pid, started] of now) seen.set(pid, started);
-    }
-    await delay(20);
-  }
-  ns ??= await note(dir, 'ns');
-  return { ...(await run), ns, peak, seen };
-}
-
-function expectSandboxError(t: ExecutionContext, error: unknown, reason: string): SandboxError {
-  t.true(isSandboxError(error), `expected a SandboxError, got ${error instanceof Error ? String(error) : JSON.stringify(error).slice(0, 600)}`);
-  const e = error as SandboxError;
-  t.is(e.reason, reason, e.message);
-  return e;
-}
-
-function runInWorker(options: SubprocessOptions): { worker: Worker; reply: Promise<{ result?: any; error?: { name: string; reason?: string; message: string } }> } {
-  const worker = new Worker(workerFixture, { workerData: { module: modulePath, options } });
-  const reply = new Promise<any>((done, failed) => {
-    worker.once('message', done);
-    worker.once('error', failed);
-  });
-  return { worker, reply };
-}
 
 test.before((t) => {
   t.log('isolation on this machine:', JSON.stringify(isolation));
