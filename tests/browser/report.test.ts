@@ -1,7 +1,7 @@
 // The HTML report and the live dashboard in headless chromium, on real runs: the heatmap draws one mark per
 // elite, the curves one point per stored QD row, nothing is fetched from the network, and the live page
 // follows a search as it commits. Screenshots go to test-artifacts/.
-import { writeFileSync } from 'node:fs';
+import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Page } from 'playwright-core';
@@ -107,7 +107,12 @@ browserTest('the report of a CVT run draws one filled centroid per elite and the
 browserTest('the live dashboard follows a search as it commits and ends showing the finished archive', async (t) => {
   const dir = tempDir();
   const db = join(dir, 'live.sqlite');
-  const search = startCli(['run', config(dir, 'live', 700), '--db', db, '--workers', '1', '--quiet'], { SPHERE_BUSY_MS: '6' });
+  // The evaluator holds the search after 250 evaluations while the gate file exists, so the page is seen in
+  // the middle of the run however fast or slow this machine is.
+  const gate = join(dir, 'gate');
+  writeFileSync(gate, '');
+  const search = startCli(['run', config(dir, 'live', 700, { evaluation: { timeoutMs: 3_600_000 } }), '--db', db, '--workers', '1', '--quiet'],
+    { SPHERE_BUSY_MS: '2', SPHERE_GATE_FILE: gate, SPHERE_GATE_AFTER: '250' });
   // The dashboard starts once the run's database is there (retrying while it is being created).
   let serve: ReturnType<typeof startCli> | undefined;
   let url: string | undefined;
@@ -121,21 +126,21 @@ browserTest('the live dashboard follows a search as it commits and ends showing 
     });
   }
   t.truthy(url, 'the dashboard started');
+  let finished = false;
+  void search.done.then(() => { finished = true; });
   const browser = await launch();
   try {
     const page = await browser.newPage({ viewport: { width: 1300, height: 1600 } });
     await page.goto(url!);
-    const seen = new Set<string>();
-    let finished = false;
-    void search.done.then(() => { finished = true; });
-    while (!finished) {
-      seen.add((await page.getAttribute('body', 'data-iterations')) ?? '');
-      await new Promise((r) => setTimeout(r, 150));
-    }
+    await page.waitForFunction(() => Number(document.body.getAttribute('data-iterations') ?? 0) > 0, undefined, { timeout: 300_000 });
+    const middle = Number(await page.getAttribute('body', 'data-iterations'));
+    t.false(finished, 'the search is held at the gate');
+    t.true(middle > 0 && middle < 700, `the page showed ${middle} iterations while the search was held`);
+    t.notRegex(await page.locator('#meta').innerText(), /finished/);
+    unlinkSync(gate);
     t.is((await search.done).code, 0);
-    t.true(seen.size >= 2, `the page showed ${seen.size} different iteration counts while the search ran: ${[...seen].join(', ')}`);
-    await page.waitForFunction(() => document.body.getAttribute('data-iterations') === '700', undefined, { timeout: 10_000 });
-    await page.waitForFunction(() => document.getElementById('meta')?.textContent?.includes('finished'), undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => document.body.getAttribute('data-iterations') === '700', undefined, { timeout: 60_000 });
+    await page.waitForFunction(() => document.getElementById('meta')?.textContent?.includes('finished'), undefined, { timeout: 60_000 });
     const status = JSON.parse((await runCli(['status', db, '--json'])).stdout);
     const d = await drawn(page);
     t.is(d.cells, status.archive.filledCells);
@@ -148,6 +153,7 @@ browserTest('the live dashboard follows a search as it commits and ends showing 
     await page.screenshot({ path: join(artifacts, 'dashboard-live.png'), fullPage: true });
   } finally {
     await browser.close();
+    if (!finished) search.child.kill('SIGKILL');
     serve?.child.kill('SIGINT');
     await serve?.done;
   }
