@@ -96,3 +96,34 @@ export interface Operator {
   readonly usesLlm?: boolean;
   propose(context: OperatorContext): Promise<OperatorResult>;
 }
+
+/** A child as a stateful operator is told of it when its iteration commits, in the order it was proposed. */
+export interface ToldChild {
+  files: VariantFiles;
+  /**
+   * What the iteration's archive did with it: its status there, and the improvement it made or missed (fitness
+   * minus the cell's elite or threshold before the iteration; minus the QD offset or minimum threshold for an
+   * empty cell). null: not ranked (a duplicate of an existing variant, or a failed evaluation).
+   */
+  outcome: { status: 'new' | 'improved' | 'rejected'; value: number } | null;
+}
+
+/**
+ * An operator with state of its own that learns from what its children did (CMA-ES emitters). The engine keeps
+ * it deterministic: prepare() at launch, right after the basis commit, fixes what propose() samples from; tell()
+ * at the iteration's commit, in iteration order, returns the part of the state it changed, which the engine
+ * stores in the same transaction; restore() puts stored parts back (resume).
+ */
+export interface StatefulOperator extends Operator {
+  readonly stateful: true;
+  prepare(iteration: number): void;
+  tell(iteration: number, told: { params: { file: string; space: ParamSpace }; parent: VariantFiles; children: ToldChild[] }): { part: number; state: Buffer } | null;
+  /** Sets one part from stored bytes, or back to its start (null). */
+  restore(part: number, state: Buffer | null): void;
+  /** A line per part for `status`. */
+  describeState(): string[];
+}
+
+export function isStateful(operator: Operator): operator is StatefulOperator {
+  return (operator as Partial<StatefulOperator>).stateful === true;
+}

@@ -47,3 +47,30 @@ export function roundFloat(value: number): number {
 export function clamp(x: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, x));
 }
+
+/** The numeric parameters of a space in name order: what continuous operators (CMA-ES) search over. */
+export function numericNames(space: ParamSpace): string[] {
+  return Object.keys(space).sort().filter((name) => space[name]!.type !== 'categorical');
+}
+
+/**
+ * A numeric parameter's value in units of its range (of the log range for `log` floats): 0 at min, 1 at max.
+ * Operators that step in this unit space treat every parameter alike, whatever its scale.
+ */
+export function toUnit(value: number, spec: ParamSpec): number {
+  if (spec.type === 'categorical') throw new RangeError('a categorical parameter has no unit value');
+  const log = spec.type === 'float' && spec.log === true;
+  const lo = log ? Math.log(spec.min) : spec.min;
+  const span = (log ? Math.log(spec.max) : spec.max) - lo;
+  return span === 0 ? 0 : ((log ? Math.log(value) : value) - lo) / span;
+}
+
+/** The inverse of toUnit, clamped to the range, ints rounded and floats rounded as roundFloat does. */
+export function fromUnit(u: number, spec: ParamSpec): number {
+  if (spec.type === 'categorical') throw new RangeError('a categorical parameter has no unit value');
+  const log = spec.type === 'float' && spec.log === true;
+  const lo = log ? Math.log(spec.min) : spec.min;
+  const raw = lo + u * ((log ? Math.log(spec.max) : spec.max) - lo);
+  const value = log ? Math.exp(raw) : raw;
+  return spec.type === 'int' ? clamp(Math.round(value), spec.min, spec.max) : clamp(roundFloat(value), spec.min, spec.max);
+}

@@ -49,6 +49,7 @@ export function formatStatus(s: RunStatus): string {
       lines.push(`  ${a.label.padEnd(44)}${String(a.pulls).padStart(7)}${(a.mean === null ? '-' : a.mean.toFixed(3)).padStart(13)}${(a.score === null ? '-' : a.score.toFixed(3)).padStart(9)}`);
     }
   }
+  if (s.emitters.length > 0) lines.push('emitters:', ...s.emitters.map((line) => `  ${line}`));
   for (const p of s.prompts) {
     lines.push(`prompt variants of ${p.operator}:`);
     for (const v of p.variants) {

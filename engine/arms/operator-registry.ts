@@ -1,10 +1,11 @@
 // Builds the arms a run config names: each parameter operator is one arm, each LLM operator one arm per (model, temperature), one per model that has a temperature of its own.
 import { InternalError } from '../../common/errors.js';
+import { CmaEmitterOperator } from '../../operators/cma/cma-emitter-operator.js';
 import { LlmOperator } from '../../operators/llm/llm-operator.js';
 import { fixedTemperature } from '../../operators/llm/model-settings.js';
 import type { LlmService } from '../../operators/llm/llm-service.js';
 import type { PromptTemplates } from '../../operators/llm/prompt-template.js';
-import type { Operator } from '../../operators/operator.js';
+import { isStateful, type Operator } from '../../operators/operator.js';
 import { ParamCrossoverOperator } from '../../operators/param-crossover-operator.js';
 import { ParamIsoLineOperator } from '../../operators/param-iso-line-operator.js';
 import { ParamMutationOperator } from '../../operators/param-mutation-operator.js';
@@ -37,7 +38,7 @@ export interface ArmSpec {
 export function armSpecs(config: RunConfig): ArmSpec[] {
   return config.operators.flatMap((c, operatorIndex): ArmSpec[] => {
     const name = c.name ?? c.type;
-    if (c.type === 'param-mutation' || c.type === 'param-crossover' || c.type === 'param-iso-line' || config.llm === undefined) return [{ label: name, weight: c.weight, llm: null, operatorIndex }];
+    if ((c.type !== 'llm-diff' && c.type !== 'llm-rewrite' && c.type !== 'llm-crossover') || config.llm === undefined) return [{ label: name, weight: c.weight, llm: null, operatorIndex }];
     const models = config.llm.models.filter((m) => c.models === undefined || c.models.includes(m.name));
     const totalWeight = models.reduce((s, m) => s + m.weight, 0);
     return models.flatMap((m) => {
@@ -63,6 +64,9 @@ export function createArms(config: RunConfig, llm: LlmDeps | null): Arm[] {
       case 'param-mutation': return new ParamMutationOperator({ sigma: c.sigma, rate: c.rate }, name);
       case 'param-crossover': return new ParamCrossoverOperator({ blend: c.blend }, name);
       case 'param-iso-line': return new ParamIsoLineOperator({ sigmaIso: c.sigmaIso, sigmaLine: c.sigmaLine }, name);
+      case 'param-cma-me':
+      case 'param-cma-mae':
+        return new CmaEmitterOperator({ emitters: c.emitters, sigma0: c.sigma0, ranker: c.ranker, selection: c.selection, restart: c.restart, ...(c.batchSize ? { batchSize: c.batchSize } : {}) }, name);
       case 'llm-diff':
       case 'llm-rewrite':
       case 'llm-crossover': {
@@ -76,6 +80,12 @@ export function createArms(config: RunConfig, llm: LlmDeps | null): Arm[] {
     }
   });
   return armSpecs(config).map((spec) => ({ label: spec.label, weight: spec.weight, llm: spec.llm, operator: operators[spec.operatorIndex]! }));
+}
+
+/** The arms whose operator keeps state (CMA-ES emitters), made without the LLM service: what a fork replays. */
+export function statefulArms(config: RunConfig): Array<{ label: string; operator: Operator }> {
+  const stateful = { ...config, operators: config.operators.map((c) => (c.type === 'param-cma-me' || c.type === 'param-cma-mae' ? c : { type: 'param-mutation' as const, weight: 0, name: c.name ?? c.type })) };
+  return createArms(stateful, null).filter((arm) => isStateful(arm.operator));
 }
 
 export function policyOf(config: RunConfig): BanditPolicy {

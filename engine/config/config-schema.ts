@@ -1,6 +1,7 @@
 // The schemas of run configs and problem manifests, and the translation of their violations into one line each.
 import { z } from 'zod';
 import { closest } from './closest-key.js';
+import { operatorSchema, weight } from './operator-schema.js';
 import { REASONING_EFFORTS, RESERVED_BODY_FIELDS } from '../../operators/llm/model-settings.js';
 
 const positiveInt = z.number().int().min(1);
@@ -45,24 +46,6 @@ export const problemSchema = z.strictObject({
     threshold: z.number().optional(),
   })).min(1).optional(),
 });
-
-const weight = z.number().min(0);
-/** LLM operators make one arm per (model, temperature); `models` and `temperatures` narrow the llm section's lists. */
-const llmArms = {
-  name: z.string().min(1).optional(),
-  weight,
-  models: z.array(z.string().min(1)).min(1).optional(),
-  temperatures: z.array(z.number().min(0).max(2)).min(1).optional(),
-};
-
-const operatorSchema = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('param-mutation'), name: z.string().min(1).optional(), weight, sigma: z.number().gt(0).max(1).optional(), rate: z.number().min(0).max(1).optional() }),
-  z.strictObject({ type: z.literal('param-crossover'), name: z.string().min(1).optional(), weight, blend: z.number().min(0).max(1).optional() }),
-  z.strictObject({ type: z.literal('param-iso-line'), name: z.string().min(1).optional(), weight, sigmaIso: z.number().min(0).max(1).optional(), sigmaLine: z.number().min(0).max(10).optional() }),
-  z.strictObject({ type: z.literal('llm-diff'), ...llmArms, repair: z.boolean().default(true), files: z.array(z.string().min(1)).min(1).optional() }),
-  z.strictObject({ type: z.literal('llm-rewrite'), ...llmArms, repair: z.boolean().default(true), files: z.array(z.string().min(1)).min(1).optional() }),
-  z.strictObject({ type: z.literal('llm-crossover'), ...llmArms, repair: z.boolean().default(true), files: z.array(z.string().min(1)).min(1).optional(), parents: z.number().int().min(2).max(4).default(2) }),
-]);
 
 const llmSchema = z.strictObject({
   /** The endpoint; --base-url wins, OPENAI_BASE_URL is used when both are absent. */

@@ -37,6 +37,9 @@ export function crossChecks(config: RunConfig): string[] {
     const name = o.name ?? o.type;
     if (seen.has(name)) problems.push(`operators[${k}]: name "${name}" is also operators[${seen.get(name)}]'s; give one of them a distinct "name"`);
     seen.set(name, k);
+    if (o.type === 'param-cma-mae' && config.archive.rule !== 'soft') {
+      problems.push(`operators[${k}]: param-cma-mae ranks children against the soft archive's thresholds; set archive.rule to "soft" (CMA-MAE), or use param-cma-me on this "${config.archive.rule}" archive`);
+    }
   });
   const llm = config.llm;
   const usesLlm = config.operators.some((o) => o.type.startsWith('llm-'));

@@ -1,6 +1,6 @@
 // Turns one finished iteration into archive insertions and the record that commit() writes.
 import type { PromptVariantRow } from '../store/prompt-records.js';
-import type { ArchiveStats, Elite } from '../../archives/archive.js';
+import type { AddResult, Archive, ArchiveStats, Elite } from '../../archives/archive.js';
 import { resultOf, type IslandModel } from '../../archives/island-model.js';
 import type { Evaluation, Variant } from '../../common/types.js';
 import type { ChildRecord, IterationRecord, QdMetricsRow, RunStore } from '../store/run-store.js';
@@ -67,8 +67,8 @@ export function buildRecord(i: number, outcome: IterationOutcome, store: RunStor
     // The status is the archive's own rule (soft threshold, novelty); the cell is where the elite sits in the result archive.
     const cell = resultOf(result).cell;
     Object.assign(child, result.status === 'rejected'
-      ? { addStatus: 'rejected', cell, improvement: null, clipped: result.clipped, reason: result.reason }
-      : { addStatus: result.status, cell, improvement: result.improvement, clipped: result.clipped, reason: null });
+      ? { addStatus: 'rejected', cell, improvement: null, clipped: result.clipped, reason: result.reason, rankValue: missedBy(result, elites[slots[k]!]!.fitness, islands.island(outcome.island)) }
+      : { addStatus: result.status, cell, improvement: result.improvement, clipped: result.clipped, reason: null, rankValue: result.improvement });
   });
   return {
     iteration: i,
@@ -87,6 +87,14 @@ export function buildRecord(i: number, outcome: IterationOutcome, store: RunStor
     reward: rewardOf(children),
     ...(i % extra.metricsInterval === 0 ? { qdMetrics: qdMetricsOf(i, islands) } : {}),
   };
+}
+
+/** How far a rejected child fell short: the archive's own figure (a soft archive's), else fitness minus its cell's elite after the batch. */
+function missedBy(result: AddResult, fitness: number, archive: Archive): number | null {
+  if (result.status !== 'rejected') return result.improvement;
+  if (result.improvement !== undefined) return result.improvement;
+  const incumbent = result.cell === null ? undefined : archive.get(result.cell);
+  return incumbent === undefined ? null : fitness - incumbent.fitness;
 }
 
 /** The QD metrics of every island and of all together (island -1), as they are after iteration i. */

@@ -16,6 +16,7 @@ import { seedFailure, type EngineOptions } from './engine-options.js';
 import { InFlightIterations } from './in-flight-iterations.js';
 import { buildRecord, type ChildOutcome, type IterationOutcome } from './iteration-record.js';
 import { PromptEvolution, type LaunchedPrompt } from './prompt-evolution.js';
+import { OperatorStates } from './operator-states.js';
 import { recheckBest } from './recheck.js';
 import { VariantEvaluations } from './variant-evaluations.js';
 import { buildContext } from './variation-context.js';
@@ -65,6 +66,8 @@ export class SearchEngine {
   private readonly childCounts = new Map<string, number>();
   /** Evolving operator prompts (llm.promptEvolution), when the config asks for them. */
   private readonly evolution: PromptEvolution | null;
+  /** Stateful operators (CMA-ES emitters): prepared at launch, told at commit, restored on resume. */
+  private readonly states: OperatorStates | null;
 
   constructor(private readonly o: EngineOptions) {
     this.islands = islandsFor(o.config, o.archive);
@@ -79,6 +82,7 @@ export class SearchEngine {
     this.elapsedBefore = o.store.meta<number>('elapsedMs') ?? 0;
     this.evaluations = o.store.evaluationCount();
     this.evaluationsOf = new VariantEvaluations({ store: o.store, pool: o.pool, problem: o.problem, seed: o.config.seed });
+    this.states = OperatorStates.create(o.arms, o.store, o.problem.params, this.depth);
     this.evolution = o.llm && o.config.llm ? PromptEvolution.create({ llm: o.config.llm, arms: o.arms, service: o.llm.gateway, records: o.store.prompts(), seed: o.config.seed, depth: this.depth, signal: this.operatorSignal }) : null;
   }
 
@@ -204,6 +208,7 @@ export class SearchEngine {
       // Iterations already committed are not launched again, but their choice is repeated: it counts as a pull
       // (with fixed weights, where pulls change no choice, the logged arm is pulled as its row is read).
       if (!stopped) {
+        if (this.successors(c).some((i) => i >= start)) this.states?.restoreAsOf(c);
         for (const i of this.successors(c)) {
           if (i >= start) { this.launch(i); continue; }
           if (!weighted) this.bandit.choose(rngFor(this.o.config.seed, i, 'operator-choice'));
@@ -212,6 +217,7 @@ export class SearchEngine {
       }
     };
     const weighted = this.o.policy.kind === 'weights';
+    this.states?.load();
     for (const row of this.o.store.log()) {
       if (row.iteration !== current) {
         if (current >= 0) finish(current);
@@ -232,6 +238,7 @@ export class SearchEngine {
       }
     }
     if (current >= 0) finish(current);
+    this.states?.restoreAsOf(start - 1);
     if (current !== start - 1) throw new InternalError(`log replay ended at iteration ${current}, expected ${start - 1}`);
   }
 
@@ -288,6 +295,7 @@ export class SearchEngine {
       return v;
     });
     // Built now, right after the commit of the basis, from committed state only.
+    this.states?.launch(i, arm.label);
     const context = arm.operator.usesLlm && this.o.llm ? buildContext(this.o.llm.context, parents, archive.elites(), { basis: Math.max(i - this.depth, 0), island }) : undefined;
     this.pending.add(i, this.vary(i, island, armIndex, parents, context, this.evolution?.launch(i, arm)));
   }
@@ -337,6 +345,7 @@ export class SearchEngine {
     const arm = outcome.arm < 0 ? 'seed' : this.o.arms[outcome.arm]!.label;
     const record = buildRecord(i, outcome, this.o.store, this.islands, { elapsedMs: this.elapsedMs(), arm, llm, metricsInterval: this.o.config.archive.metricsInterval });
     this.o.store.commit(record);
+    this.states?.commit(i, arm, outcome.parentIds, record);
     this.credit(arm, record.reward, llm);
     if (i === 0) this.evolution?.commitSeed();
     else this.evolution?.commit(i, outcome.prompts?.bred, outcome.prompts?.choice, record.reward);

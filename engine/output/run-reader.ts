@@ -11,6 +11,7 @@ import { storedConfig } from '../config/load-config.js';
 import { Bandit, type ArmStats } from '../arms/bandit.js';
 import type { LedgerSummary } from '../store/llm-records.js';
 import { armSpecs, policyOf } from '../arms/operator-registry.js';
+import { OperatorStates } from '../loop/operator-states.js';
 import { RunStore, type QdMetricsRow } from '../store/run-store.js';
 
 export interface EliteRow {
@@ -62,6 +63,8 @@ export interface RunStatus {
   /** The LLM ledger: every call made, its tokens and cost. */
   llm: LedgerSummary;
   /** Evolving operator prompts (llm.promptEvolution): each operator's variants, how often they were used and their mean reward. */
+  /** Stateful operators (CMA-ES emitters): one line per emitter as the last commit left it. */
+  emitters: string[];
   prompts: Array<{ operator: string; variants: Array<{ label: string; createdBy: number; status: string; uses: number; meanReward: number | null; note: string | null }> }>;
 }
 
@@ -190,13 +193,14 @@ export class RunReader {
       seedVariant: { id: seedId, fitness: seedEval?.status === 'ok' ? seedEval.fitness : null },
       operators: this.store.operatorStats().map((o) => ({
         operator: o.operator, uses: o.uses, failures: o.failures, children: o.children, evaluationFailures: o.evaluationFailures,
-        newCells: o.newCells, improvements: o.improvements, successRate: o.uses === 0 ? 0 : (o.newCells + o.improvements) / o.uses,
+        newCells: o.newCells, improvements: o.improvements, successRate: o.children === 0 ? 0 : (o.newCells + o.improvements) / o.children,
       })),
       budget: config.budget,
       operatorChoice: config.operatorChoice,
       arms: this.arms(config),
       llm: this.ledger(),
       prompts: this.prompts(),
+      emitters: this.hasTable('emitter_states') ? OperatorStates.describeStored(config, this.store) : [],
     };
   }
 

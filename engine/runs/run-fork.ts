@@ -3,14 +3,15 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { ArchiveDescription } from '../../archives/archive.js';
 import { ConfigError, StorageError } from '../../common/errors.js';
-import type { DescriptorSpec, VariantFiles } from '../../common/types.js';
+import type { DescriptorSpec, ParamSpace, VariantFiles } from '../../common/types.js';
 import type { PromptTemplates } from '../../operators/llm/prompt-template.js';
 import { describeArchive, islandsFor, storedArchive } from '../config/archive-setup.js';
 import type { ProblemManifest, RunConfig } from '../config/config-schema.js';
 import { buildRecord, type IterationOutcome } from '../loop/iteration-record.js';
 import { loadTemplates, promptsDir, usesLlm } from '../llm/llm-setup.js';
 import { loadRunConfig, storedConfig } from '../config/load-config.js';
-import { armSpecs } from '../arms/operator-registry.js';
+import { armSpecs, statefulArms } from '../arms/operator-registry.js';
+import { OperatorStates } from '../loop/operator-states.js';
 import { loadProblem } from '../config/problem.js';
 import { removeRun } from './remove-run.js';
 import { RunStore } from '../store/run-store.js';
@@ -113,7 +114,7 @@ export function forkRun(sourceFile: string, options: ForkOptions): ForkResult {
       forkOf: { source: sourcePath, at: options.at, changes, rebinned }, status: 'stopped', elapsedMs: 0,
     });
     try {
-      copyIterations(source, store, next.config, next.archive, options.at, changes.length === 0);
+      copyIterations(source, store, next.config, next.archive, options.at, changes.length === 0, next.manifest.params ?? null);
       return { db: target, source: sourcePath, at: options.at, changes, rebinned, cells: store.archiveCells().length };
     } catch (error) {
       store.close();
@@ -133,8 +134,10 @@ export function forkRun(sourceFile: string, options: ForkOptions): ForkResult {
  * too, so the fork asks the endpoint nothing the source already asked and ends exactly as the source
  * (with changed settings they would only sit in the fork's ledger as calls it did not make).
  */
-function copyIterations(source: RunStore, store: RunStore, config: RunConfig, archive: ArchiveDescription, at: number, unchanged: boolean): void {
+function copyIterations(source: RunStore, store: RunStore, config: RunConfig, archive: ArchiveDescription, at: number, unchanged: boolean, params: { file: string; space: ParamSpace } | null): void {
   const islands = islandsFor(config, archive);
+  // Stateful operators (CMA-ES emitters) learn again from the kept iterations, as the live run did, and store their states.
+  const states = OperatorStates.create(statefulArms(config), store, params, config.pipelineDepth);
   for (const call of source.llm().all()) if (unchanged || call.iteration < at) store.llm().record(call);
   for (const row of source.iterations(at)) {
     const outcome: IterationOutcome = {
@@ -148,7 +151,9 @@ function copyIterations(source: RunStore, store: RunStore, config: RunConfig, ar
         return { variant: { ...rest, ...(note !== null ? { note } : {}) }, evaluation: stored?.iteration === row.iteration ? stored.evaluation : null };
       }),
     };
-    store.commit(buildRecord(row.iteration, outcome, store, islands, { elapsedMs: 0, arm: row.arm ?? 'seed', llm: row.llm, metricsInterval: config.archive.metricsInterval }));
+    const record = buildRecord(row.iteration, outcome, store, islands, { elapsedMs: 0, arm: row.arm ?? 'seed', llm: row.llm, metricsInterval: config.archive.metricsInterval });
+    store.commit(record);
+    states?.commit(row.iteration, row.arm ?? 'seed', row.parentIds, record);
   }
   // Evolving prompts: the variants bred and chosen by the kept iterations (a fork whose config evolves no prompts ignores them).
   for (const variant of source.prompts().variants(at)) store.prompts().addVariant(variant);

@@ -11,6 +11,8 @@ export interface ChildRecord {
   improvement: number | null;
   clipped: boolean;
   reason: string | null;
+  /** What a stateful operator ranks the child by (its improvement, or how far it fell short); not stored. */
+  rankValue?: number | null;
 }
 
 /** Everything one iteration changes, written in one transaction by commit(). */

@@ -8,6 +8,7 @@ import { EVALUATION_COLUMNS, evaluationValues, fromEvaluationRow, type Evaluatio
 import { LlmRecords } from './llm-records.js';
 import { PromptRecords } from './prompt-records.js';
 import { AttemptRecords } from './attempt-records.js';
+import { EmitterRecords } from './emitter-records.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './store-schema.js';
 import { processIsAlive } from './process-alive.js';
 
@@ -36,7 +37,7 @@ export class RunStore {
   private readonly writable: boolean;
   private readonly statements: ReturnType<RunStore['prepare']>;
   // The tables kept by their own modules, sharing this connection; made on first use.
-  private llmRecords?: LlmRecords; private promptRecords?: PromptRecords; private attemptRecords?: AttemptRecords;
+  private llmRecords?: LlmRecords; private promptRecords?: PromptRecords; private attemptRecords?: AttemptRecords; private emitterRecords?: EmitterRecords;
 
   private constructor(readonly path: string, db: Database.Database, writable: boolean) {
     this.db = db;
@@ -377,10 +378,10 @@ export class RunStore {
 
   hasTable(name: string): boolean { return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined; }
 
-  /** The LLM ledger and answer cache; the evolving prompts (prompt-records.ts); the recent attempts that prompts show (attempt-records.ts). */
+  /** The LLM ledger and answer cache; the evolving prompts (prompt-records.ts); the recent attempts that prompts show (attempt-records.ts); stateful operators' states (emitter-records.ts). */
   llm(): LlmRecords { return (this.llmRecords ??= new LlmRecords(this.db, this.writable)); }
   prompts(): PromptRecords { return (this.promptRecords ??= new PromptRecords(this.db, this.writable)); }
-  attempts(): AttemptRecords { return (this.attemptRecords ??= new AttemptRecords(this.db)); }
+  attempts(): AttemptRecords { return (this.attemptRecords ??= new AttemptRecords(this.db)); } emitters(): EmitterRecords { return (this.emitterRecords ??= new EmitterRecords(this.db, this.writable)); }
 
   /** Arm and reward of every committed iteration, in order: what the bandit was credited with. */
   armCredits(): Array<{ iteration: number; arm: string | null; reward: number | null }> {

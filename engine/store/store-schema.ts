@@ -203,6 +203,17 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE TABLE prompt_choices (iteration INTEGER PRIMARY KEY, operator TEXT NOT NULL, idx INTEGER NOT NULL);
   `,
+  // 8 -> 9: the states of stateful operators (CMA-ES emitters: mean, covariance, step size, paths) after the
+  // commits a resume may need (engine/store/emitter-records.ts).
+  `
+  CREATE TABLE emitter_states (
+    operator TEXT NOT NULL,
+    part INTEGER NOT NULL,
+    iteration INTEGER NOT NULL,
+    state BLOB NOT NULL,
+    PRIMARY KEY (operator, part, iteration)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

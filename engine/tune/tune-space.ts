@@ -18,8 +18,10 @@ type Json = Record<string, unknown>;
 /** Keys of a selection strategy's or bandit policy's own options, so a value applies only where it means something. */
 const SELECTION_OPTIONS: Record<string, string> = { size: 'tournament', exponent: 'rank', sharpness: 'score-children', neighbours: 'novelty' };
 const CHOICE_OPTIONS: Record<string, string[]> = { exploration: ['ucb1'], discount: ['ucb1', 'thompson'] };
+const CMA = ['param-cma-me', 'param-cma-mae'];
 const OPERATOR_OPTIONS: Record<string, string[]> = {
-  weight: ['param-mutation', 'param-crossover', 'param-iso-line', 'llm-diff', 'llm-rewrite', 'llm-crossover'],
+  weight: ['param-mutation', 'param-crossover', 'param-iso-line', 'param-cma-me', 'param-cma-mae', 'llm-diff', 'llm-rewrite', 'llm-crossover'],
+  sigma0: CMA, emitters: CMA, ranker: CMA, selection: CMA, restart: CMA,
   sigmaIso: ['param-iso-line'], sigmaLine: ['param-iso-line'],
   sigma: ['param-mutation'], rate: ['param-mutation'], blend: ['param-crossover'], parents: ['llm-crossover'],
   temperature: ['llm-diff', 'llm-rewrite', 'llm-crossover'],
@@ -182,12 +184,13 @@ export function configDescriptors(config: RunConfig): { mutationShare: number; e
   const step = (o: RunConfig['operators'][number]): number => {
     if (o.type === 'param-mutation') return o.sigma ?? OPERATOR_DEFAULTS.sigma!;
     if (o.type === 'param-crossover') return o.blend ?? OPERATOR_DEFAULTS.blend!;
+    if (o.type === 'param-cma-me' || o.type === 'param-cma-mae') return o.sigma0;
     if (o.type === 'param-iso-line') return Math.min(1, (o.sigmaIso ?? OPERATOR_DEFAULTS.sigmaIso!) + (o.sigmaLine ?? OPERATOR_DEFAULTS.sigmaLine!) / 2);
     const temps = o.temperatures ?? config.llm?.temperatures ?? [0.7];
     return Math.min(1, temps.reduce((a, b) => a + b, 0) / temps.length / 2);
   };
   return {
-    mutationShare: share((o) => o.type === 'param-mutation' || o.type === 'param-iso-line' || o.type === 'llm-diff' || o.type === 'llm-rewrite'),
+    mutationShare: share((o) => o.type === 'param-mutation' || o.type === 'param-iso-line' || o.type === 'param-cma-me' || o.type === 'param-cma-mae' || o.type === 'llm-diff' || o.type === 'llm-rewrite'),
     exploration: weighted.reduce((s, o) => s + o.weight * step(o), 0) / total,
     llmShare: share((o) => o.type.startsWith('llm-')),
   };

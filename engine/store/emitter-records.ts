@@ -1,0 +1,35 @@
+// EmitterRecords: the states of stateful operators (CMA-ES emitters) as each commit left them (table
+// emitter_states), next to RunStore and sharing its connection.
+import type { Connection } from './llm-records.js';
+
+export interface EmitterStateRow { operator: string; part: number; iteration: number; state: Buffer }
+
+/**
+ * A part's state is written in the transaction of the iteration whose commit changed it. A resume needs
+ * each part as it was after every commit from (committed - pipelineDepth) on, so older rows are pruned
+ * down to the newest one before that point: a run keeps a few rows per part, however long it is.
+ */
+export class EmitterRecords {
+  private readonly prepared = new Map<string, ReturnType<Connection['prepare']>>();
+
+  constructor(private readonly db: Connection, private readonly writable: boolean) {}
+
+  private statement(sql: string): ReturnType<Connection['prepare']> {
+    let s = this.prepared.get(sql);
+    if (s === undefined) this.prepared.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
+  /** Saves a part's state after iteration `iteration`, and prunes the rows no resume can need once `oldestNeeded` is committed. */
+  save(row: EmitterStateRow, oldestNeeded: number): void {
+    if (!this.writable) throw new Error('the run store was opened read-only');
+    this.statement('INSERT OR REPLACE INTO emitter_states (operator, part, iteration, state) VALUES (?, ?, ?, ?)').run(row.operator, row.part, row.iteration, row.state);
+    this.statement(`DELETE FROM emitter_states WHERE operator = ? AND part = ? AND iteration < (
+      SELECT max(iteration) FROM emitter_states WHERE operator = ? AND part = ? AND iteration <= ?)`).run(row.operator, row.part, row.operator, row.part, oldestNeeded);
+  }
+
+  /** Every stored row, by operator, part and iteration. */
+  all(): EmitterStateRow[] {
+    return this.statement('SELECT operator, part, iteration, state FROM emitter_states ORDER BY operator, part, iteration').all() as EmitterStateRow[];
+  }
+}
