@@ -126,3 +126,26 @@ test('when no setting changes the inner searches, the comparison says plainly th
   t.regex(r.stdout, /tuning did NOT beat the base config on the held-out problems/);
   t.regex(storedValidation(join(dir, 'flat.sqlite')).verdict, /did NOT beat/);
 });
+
+test('the combined mix (CMA-MAE emitters, iso+line and mutation under the bandit) is tuned over its emitter settings, and the tuned config runs', async (t) => {
+  const dir = tempDir();
+  const config = write(dir, 'mix.json', {
+    ...tuneConfig({ base: join(suite, 'mix-base.json') }), trials: 4, budget: { evaluations: 300 }, validation: { seeds: 2, top: 1 },
+    space: {
+      'operators.mae.sigma0': { type: 'float', min: 0.005, max: 0.5, log: true },
+      'operators.mae.emitters': { type: 'int', min: 1, max: 6 },
+      'operators.mae.ranker': { type: 'categorical', values: ['improvement', 'two-stage-improvement'] },
+      'operators.line.weight': { type: 'float', min: 0.1, max: 10, log: true },
+    },
+  });
+  const db = join(dir, 'mix.sqlite');
+  const r = await runCli(['tune', config, '--db', db, '--quiet']);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /rastrigin-20 +ratio \d/);
+  const tuned = JSON.parse(readFileSync(storedValidation(db).tunedFile, 'utf8'));
+  t.is(tuned.operators[0].type, 'param-cma-mae');
+  t.true(typeof tuned.operators[0].sigma0 === 'number' && tuned.operators[0].emitters >= 1 && tuned.operators[0].emitters <= 6);
+  const run = await runCli(['run', storedValidation(db).tunedFile, '--db', join(dir, 'tuned-run.sqlite'), '--max-iterations', '30', '--quiet']);
+  t.is(run.code, 0, run.stderr);
+  t.regex((await runCli(['status', join(dir, 'tuned-run.sqlite')])).stdout, /mae emitter 0: /);
+});
