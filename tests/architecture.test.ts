@@ -29,7 +29,7 @@ const gateways: Record<string, string> = {
   'better-sqlite3': 'engine/store/run-store.ts',
   piscina: 'fitness/evaluation-pool.ts',
   yargs: 'cli/main.ts',
-  zod: 'engine/config/config-schema.ts',
+  zod: 'engine/config/zod.ts',
   seedrandom: 'common/rng.ts',
   'tsx': 'fitness/evaluation-worker.ts',
   'isolated-vm': 'fitness/sandbox/js-isolate.ts',

@@ -1,5 +1,5 @@
 // The schemas of run configs and problem manifests, and the translation of their violations into one line each.
-import { z } from 'zod';
+import { z } from './zod.js';
 import { closest } from './closest-key.js';
 import { operatorSchema, weight } from './operator-schema.js';
 import { REASONING_EFFORTS, RESERVED_BODY_FIELDS } from '../../operators/llm/model-settings.js';

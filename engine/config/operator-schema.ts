@@ -1,5 +1,5 @@
 // The schema of a run config's operators: one entry per operator type, each with its own settings.
-import { z } from 'zod';
+import { z } from './zod.js';
 
 export const weight = z.number().min(0);
 /** LLM operators make one arm per (model, temperature); `models` and `temperatures` narrow the llm section's lists. */

@@ -29,7 +29,7 @@ const cases: Array<[string, (dir: string) => unknown, number, RegExp[], ((dir: s
   ['a misspelt operator option', () => ({ ...good, operators: [{ type: 'param-mutation', weight: 1, sigm: 0.1 }] }), 2, [/operators\[0\]\.sigm: unknown key \(did you mean "sigma"\?\)/]],
   ['a wrong type and an out-of-range value, both reported', () => ({ ...good, seed: 'seven', evaluation: { timeoutMs: 0 } }), 2,
     [/seed: must be a number \(got "seven"\)/, /evaluation\.timeoutMs: must be at least 1 \(got 0\)/]],
-  ['an unknown operator type', () => ({ ...good, operators: [{ type: 'param-mutate', weight: 1 }] }), 2, [/operators\[0\]\.type: must be one of "param-mutation", "param-crossover", "param-iso-line", "llm-diff", "llm-rewrite", "llm-crossover" \(got "param-mutate"\)/]],
+  ['an unknown operator type', () => ({ ...good, operators: [{ type: 'param-mutate', weight: 1 }] }), 2, [/operators\[0\]\.type: must be one of "param-mutation", "param-crossover", "param-iso-line", "param-cma-me", "param-cma-mae", "llm-diff", "llm-rewrite", "llm-crossover" \(got "param-mutate"\)/]],
   ['a missing problem folder', (dir) => ({ ...good, problem: join(dir, 'nope') }), 2, [/nope: problem folder not found/]],
   ['a problem without its evaluator file', (dir) => ({ ...good, problem: join(dir, 'p') }), 2, [/problem\.json: evaluator: .*evaluator\.mjs not found/],
     (dir) => { cpSync(sphere, join(dir, 'p'), { recursive: true, filter: (src) => !src.endsWith('evaluator.mjs') }); }],

@@ -362,8 +362,8 @@ test('a run written before schema 7 reads its ledger read-only, and opened to wr
   const path = dbPath();
   RunStore.create(path, { name: 'old' }).close();
   const old = new Database(path);
-  // As a run of schema 6 was: without the tables added since (the prompt variants of schema 8).
-  old.exec(`DROP TABLE llm_calls; DROP TABLE prompt_variants; DROP TABLE prompt_choices;
+  // As a run of schema 6 was: without the tables added since (the prompt variants of schema 8, the emitter states of 9).
+  old.exec(`DROP TABLE llm_calls; DROP TABLE prompt_variants; DROP TABLE prompt_choices; DROP TABLE emitter_states;
     CREATE TABLE llm_calls (id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL, iteration INTEGER NOT NULL, operator TEXT NOT NULL, purpose TEXT NOT NULL,
       model TEXT NOT NULL, answered_model TEXT, temperature REAL NOT NULL, outcome TEXT NOT NULL, status INTEGER, message TEXT, answer TEXT,
       tokens_in INTEGER NOT NULL, tokens_out INTEGER NOT NULL, cost REAL NOT NULL, latency_ms REAL, attempts INTEGER NOT NULL,
