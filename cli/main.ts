@@ -11,6 +11,7 @@ import { searchCommand } from './commands/search-command.js';
 import { showCommand } from './commands/show-command.js';
 import { statusCommand } from './commands/status-command.js';
 import { tuneCommand } from './commands/tune-command.js';
+import { workerCommand } from './commands/worker-command.js';
 import { EXIT, reportError } from './report-error.js';
 
 const argv = hideBin(process.argv);
@@ -39,6 +40,9 @@ async function main(): Promise<number> {
       .option('workers', { type: 'number', describe: 'evaluation worker threads (default: the config, else one per core); does not change the result', coerce: positiveInt('workers') })
       .option('max-iterations', { type: 'number', describe: 'iteration budget (overrides the config)', coerce: positiveInt('max-iterations') })
       .option('overwrite', { type: 'boolean', default: false, describe: 'replace an existing run database at that path (refused while another process is writing it)' })
+      .option('queue', { type: 'string', describe: 'send evaluations to `ouroboros worker` processes through BullMQ on this Redis (redis://[:password@]host:port[/db] or rediss:// for TLS; the password is never stored or printed; wins over evaluation.queue); the archive is the same as a local run\'s' })
+      .option('queue-name', { type: 'string', describe: 'queue name shared with the workers (default: evaluation.queue.name, else "ouroboros")' })
+      .option('local-workers', { type: 'number', describe: 'with --queue, also evaluate on this many local worker threads (default 0: every evaluation goes to the queue)', coerce: (v: unknown) => { const n = Number(v); if (!Number.isInteger(n) || n < 0) throw new Error(`--local-workers must be an integer >= 0 (got ${String(v)})`); return n; } })
       .option('quiet', { type: 'boolean', default: false, describe: 'no live progress, only the summary' })
       .example('$0 run configs/quickstart.json', 'the quickstart search, about a minute on 2 cores')
       .example('$0 run examples/circle-packing/config.json --base-url http://127.0.0.1:8765/v1', 'an LLM search against a local endpoint')
@@ -53,7 +57,7 @@ async function main(): Promise<number> {
     async (a) => {
       code = a.replay !== undefined
         ? await searchCommand('replay', { replay: a.replay, db: a.db, workers: a.workers, quiet: a.quiet, overwrite: a.overwrite })
-        : await searchCommand('run', { config: a.config, db: a.db, seed: a.seed, workers: a.workers, maxIterations: a.maxIterations, quiet: a.quiet, overwrite: a.overwrite, baseUrl: a.baseUrl });
+        : await searchCommand('run', { config: a.config, db: a.db, seed: a.seed, workers: a.workers, maxIterations: a.maxIterations, quiet: a.quiet, overwrite: a.overwrite, baseUrl: a.baseUrl, queue: a.queue, queueName: a.queueName, localWorkers: a.localWorkers });
     })
     .command('resume <db>', 'continue a stopped or finished run exactly where it left off', (y) => y
       .positional('db', { type: 'string', demandOption: true, describe: 'run database' })
@@ -61,8 +65,19 @@ async function main(): Promise<number> {
       .option('workers', { type: 'number', describe: 'evaluation worker threads; does not change the result', coerce: positiveInt('workers') })
       .option('steal-lock', { type: 'boolean', default: false, describe: 'take over a lock held by a process on another host (only once you know that process is gone)' })
       .option('base-url', { type: 'string', describe: 'LLM endpoint for this session (default: the config\'s llm.baseUrl, else OPENAI_BASE_URL, else the one the run last used); answers already stored are reused, not asked again' })
+      .option('queue', { type: 'string', describe: 'send evaluations to `ouroboros worker` processes through BullMQ on this Redis (redis://[:password@]host:port[/db] or rediss:// for TLS; the password is never stored or printed; wins over evaluation.queue); the archive is the same as a local run\'s' })
+      .option('queue-name', { type: 'string', describe: 'queue name shared with the workers (default: evaluation.queue.name, else "ouroboros")' })
+      .option('local-workers', { type: 'number', describe: 'with --queue, also evaluate on this many local worker threads (default 0: every evaluation goes to the queue)', coerce: (v: unknown) => { const n = Number(v); if (!Number.isInteger(n) || n < 0) throw new Error(`--local-workers must be an integer >= 0 (got ${String(v)})`); return n; } })
       .option('quiet', { type: 'boolean', default: false, describe: 'no live progress, only the summary' }),
-    async (a) => { code = await searchCommand('resume', { db: a.db, workers: a.workers, maxIterations: a.maxIterations, quiet: a.quiet, stealLock: a.stealLock, baseUrl: a.baseUrl }); })
+    async (a) => { code = await searchCommand('resume', { db: a.db, workers: a.workers, maxIterations: a.maxIterations, quiet: a.quiet, stealLock: a.stealLock, baseUrl: a.baseUrl, queue: a.queue, queueName: a.queueName, localWorkers: a.localWorkers }); })
+    .command('worker <redis-url>', 'take evaluation jobs of queued runs (run --queue) from BullMQ on Redis and evaluate them here, with the limits and sandbox a local run has; Ctrl-C finishes the jobs in hand and stops', (y) => y
+      .positional('redis-url', { type: 'string', demandOption: true, describe: 'redis://[:password@]host:port[/db], or rediss:// for TLS (the password may also come from OUROBOROS_REDIS_PASSWORD)' })
+      .option('concurrency', { type: 'number', describe: 'evaluations at once, each on its own worker thread (default: one per core)', coerce: positiveInt('concurrency') })
+      .option('queue', { type: 'string', default: 'ouroboros', describe: 'queue name, the same as the coordinator\'s --queue-name' })
+      .option('cache', { type: 'string', describe: 'folder where problem folders are unpacked, one per content hash (default: $XDG_CACHE_HOME or ~/.cache, then ouroboros/problems)' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'no line per job' })
+      .example('$0 worker redis://:secret@10.0.0.5:6379 --concurrency 8', 'a worker on a second machine'),
+    async (a) => { code = await workerCommand({ url: a.redisUrl, concurrency: a.concurrency, queue: a.queue, cache: a.cache, quiet: a.quiet }); })
     .command('fork <source>', 'start a new run from another run\'s state at an iteration (its archive rebuilt from the log), with the same or a changed config; the source is untouched', (y) => y
       .positional('source', { type: 'string', demandOption: true, describe: 'the run database to fork' })
       .option('at', { type: 'number', demandOption: true, describe: 'keep the source\'s iterations 0 to N-1; the fork continues with iteration N', coerce: positiveInt('at') })
@@ -133,7 +148,7 @@ async function main(): Promise<number> {
     .option('debug', { type: 'boolean', default: false, describe: 'print stack traces with errors' })
     .epilogue('Exit codes: 0 done, 2 bad input, 3 storage (missing or locked database), 4 evaluator, 5 LLM endpoint failing (resume later) or replay diverged, 130 interrupted, 1 internal error.\n' +
       'A run is one SQLite file; the same config and seed give the same archive. Every command and flag: docs/commands.md; config fields: docs/configuration.md.')
-    .demandCommand(1, 'name a command: run, resume, fork, tune, status, report, serve, export, show or schema')
+    .demandCommand(1, 'name a command: run, resume, worker, fork, tune, status, report, serve, export, show or schema')
     .strict()
     .recommendCommands()
     .help()

@@ -38,6 +38,16 @@ export interface PoolStats {
   workerErrors: string[];
 }
 
+/** What the engine evaluates through: this pool, or a queue of remote workers (engine/queue/queue-pool.ts). */
+export interface EvaluationService {
+  evaluate(input: EvaluationInput): Promise<Evaluation>;
+  saturated(): boolean;
+  liveWorkers(): number;
+  stats(): PoolStats;
+  abortAll(): void;
+  close(): Promise<void>;
+}
+
 const PROBE_TIMEOUT_MS = 60_000;
 /** Heap limit of a worker thread when the options give none (the config's evaluation.memoryLimitMb default). */
 const DEFAULT_MEMORY_LIMIT_MB = 2048;
@@ -52,7 +62,7 @@ const workerFile = fileURLToPath(new URL(`./evaluation-worker${import.meta.url.e
  * exception, a worker that exits or crashes, or output that fails validation become `failed`
  * or `invalid` evaluations with their reason. evaluate() never rejects for a bad candidate.
  */
-export class EvaluationPool {
+export class EvaluationPool implements EvaluationService {
   private readonly piscina: Piscina;
   private readonly waiting: Array<() => void> = [];
   private readonly running = new Set<AbortController>();

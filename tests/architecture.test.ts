@@ -22,7 +22,7 @@ const allowed: Record<Layer, readonly string[]> = {
  * The rooms of engine/, lowest first: a room may import its own and the rooms before it, never one
  * after it, so the data flow reads top to bottom (docs/architecture.md, "The engine's rooms").
  */
-const engineRooms = ['config', 'store', 'llm', 'arms', 'loop', 'runs', 'output', 'tune'] as const;
+const engineRooms = ['config', 'store', 'llm', 'arms', 'loop', 'queue', 'runs', 'output', 'tune'] as const;
 
 /** The one file through which each third-party library enters. */
 const gateways: Record<string, string> = {
@@ -30,6 +30,7 @@ const gateways: Record<string, string> = {
   piscina: 'fitness/evaluation-pool.ts',
   yargs: 'cli/main.ts',
   zod: 'engine/config/zod.ts',
+  bullmq: 'engine/queue/bullmq.ts',
   seedrandom: 'common/rng.ts',
   'tsx': 'fitness/evaluation-worker.ts',
   'isolated-vm': 'fitness/sandbox/js-isolate.ts',

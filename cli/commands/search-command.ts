@@ -20,6 +20,10 @@ export interface SearchArgs {
   baseUrl?: string | undefined;
   /** The run database to replay. */
   replay?: string;
+  /** --queue URL, --queue-name NAME, --local-workers N. */
+  queue?: string;
+  queueName?: string;
+  localWorkers?: number;
 }
 
 /** Runs (or resumes) a search; returns the process exit code. */
@@ -56,6 +60,9 @@ export async function searchCommand(mode: 'run' | 'resume' | 'replay', args: Sea
     ...(args.baseUrl !== undefined ? { baseUrl: args.baseUrl } : {}),
     ...(args.workers !== undefined ? { workers: args.workers } : {}),
     ...(args.maxIterations !== undefined ? { maxIterations: args.maxIterations } : {}),
+    ...(args.queue !== undefined || args.queueName !== undefined || args.localWorkers !== undefined ? {
+      queue: { ...(args.queue !== undefined ? { url: args.queue } : {}), ...(args.queueName !== undefined ? { name: args.queueName } : {}), ...(args.localWorkers !== undefined ? { localWorkers: args.localWorkers } : {}) },
+    } : {}),
   };
   let result: RunResult;
   try {

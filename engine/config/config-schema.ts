@@ -141,6 +141,8 @@ export const runConfigSchema = z.strictObject({
       count: z.number().int().min(0).max(64).default(0),
       aggregate: z.enum(['mean', 'median', 'min']).default('mean'),
     }).prefault({}),
+    /** Send evaluations to `ouroboros worker` processes through BullMQ on Redis (docs/distributed.md); --queue wins. */
+    queue: z.strictObject({ url: z.string().min(1), name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, _ . - only').default('ouroboros'), localWorkers: z.number().int().min(0).max(1024).default(0) }).optional(),
   }).prefault({}),
   operators: z.array(operatorSchema).min(1),
   selection: z.discriminatedUnion('strategy', [

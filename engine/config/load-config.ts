@@ -41,6 +41,11 @@ export function crossChecks(config: RunConfig): string[] {
       problems.push(`operators[${k}]: param-cma-mae ranks children against the soft archive's thresholds; set archive.rule to "soft" (CMA-MAE), or use param-cma-me on this "${config.archive.rule}" archive`);
     }
   });
+  const queueUrl = config.evaluation.queue?.url;
+  if (queueUrl !== undefined && /^\w+:\/\/[^/@]*:[^/@]*@/.test(queueUrl)) {
+    problems.push('evaluation.queue.url: holds a password, which would be stored in the run; put it in OUROBOROS_REDIS_PASSWORD, or pass the URL with --queue');
+  }
+  if (queueUrl !== undefined && !/^rediss?:\/\//.test(queueUrl)) problems.push(`evaluation.queue.url: must start with redis:// or rediss:// (got ${JSON.stringify(queueUrl.replace(/\/\/.*@/, '//***@'))})`);
   const llm = config.llm;
   const usesLlm = config.operators.some((o) => o.type.startsWith('llm-'));
   if (usesLlm && llm === undefined) problems.push('llm: required, since operators include LLM operators (it names the models; see docs/llm.md, "Endpoints")');

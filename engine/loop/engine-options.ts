@@ -1,7 +1,7 @@
 // What a SearchEngine is given, and the error that ends a run whose seed variant cannot enter the archive.
 import type { ArchiveDescription } from '../../archives/archive.js';
 import { EvaluatorError } from '../../common/errors.js';
-import type { EvaluationPool } from '../../fitness/evaluation-pool.js';
+import type { EvaluationService } from '../../fitness/evaluation-pool.js';
 import type { Arm } from '../arms/operator-registry.js';
 import type { BanditPolicy } from '../arms/bandit.js';
 import type { RunConfig } from '../config/config-schema.js';
@@ -21,7 +21,7 @@ export interface EngineLlm {
 
 export interface EngineOptions {
   store: RunStore;
-  pool: EvaluationPool;
+  pool: EvaluationService;
   problem: Problem;
   config: RunConfig;
   /** The archive every island is (engine/config/archive-setup.ts). */

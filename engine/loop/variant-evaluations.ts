@@ -1,7 +1,7 @@
 // Evaluates each distinct variant once: a stored one not again, one already in flight for an earlier iteration shared with it.
 import { evaluationSeed } from '../../common/rng.js';
 import type { Evaluation, Variant } from '../../common/types.js';
-import type { EvaluationPool } from '../../fitness/evaluation-pool.js';
+import type { EvaluationService } from '../../fitness/evaluation-pool.js';
 import { checkParams } from '../../operators/param-space.js';
 import type { Problem } from '../config/problem.js';
 import type { RunStore } from '../store/run-store.js';
@@ -13,7 +13,7 @@ import type { RunStore } from '../store/run-store.js';
 export class VariantEvaluations {
   private readonly inflight = new Map<string, { iteration: number; child: number; done: Promise<unknown> }>();
 
-  constructor(private readonly o: { store: RunStore; pool: EvaluationPool; problem: Problem; seed: number }) {}
+  constructor(private readonly o: { store: RunStore; pool: EvaluationService; problem: Problem; seed: number }) {}
 
   /** Child k of iteration i's own evaluation, or null when an earlier iteration's evaluation will be used at commit. */
   async of(variant: Variant, i: number, k: number): Promise<Evaluation | null> {

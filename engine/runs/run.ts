@@ -1,10 +1,12 @@
 // The run lifecycle: start a run from a config, resume one from its database, with everything opened and closed in order.
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, InterruptedError, OuroborosError, StorageError } from '../../common/errors.js';
-import { EvaluationPool } from '../../fitness/evaluation-pool.js';
+import { EvaluationPool, type EvaluationService } from '../../fitness/evaluation-pool.js';
+import { QueuePool } from '../queue/queue-pool.js';
 import type { PromptTemplates } from '../../operators/llm/prompt-template.js';
 import type { ArchiveDescription } from '../../archives/archive.js';
 import { describeArchive, storedArchive } from '../config/archive-setup.js';
@@ -41,6 +43,8 @@ export interface RunOptions {
   baseUrl?: string;
   /** Called once the endpoint is known (to print where the calls go). */
   onEndpoint?: (endpoint: Endpoint) => void;
+  /** Send evaluations to a BullMQ queue (wins over the config's evaluation.queue); `where` names the flag for errors. */
+  queue?: { url?: string; name?: string; localWorkers?: number };
 }
 
 export interface RunResult {
@@ -74,7 +78,8 @@ export async function startRun(configFile: string, options: RunOptions = {}): Pr
   const llm = usesLlm(config) ? { templates: loadTemplates(promptsDir(config.llm, dirname(loaded.path)), loaded.path), endpoint: resolveEndpoint(config.llm!, options.baseUrl, undefined) } : null;
   const db = resolve(options.db ?? (config.db !== undefined ? resolve(dirname(loaded.path), config.db) : defaultDbPath(loaded.path)));
   const workers = options.workers ?? config.workers ?? availableParallelism();
-  const pool = await openPool(problem, config, workers);
+  const runId = randomUUID();
+  const pool = await openPool(problem, config, workers, options, runId);
   let store: RunStore;
   try {
     if (options.signal?.aborted) throw new InterruptedError('interrupted before the run started; nothing was written');
@@ -89,6 +94,7 @@ export async function startRun(configFile: string, options: RunOptions = {}): Pr
       problem: problem.manifest,
       seedFiles: problem.seedFiles,
       archive,
+      runId,
       ...(llm ? { prompts: llm.templates, baseUrl: storableUrl(llm.endpoint.baseURL) ?? null } : {}),
     });
   } catch (error) {
@@ -101,7 +107,7 @@ export async function startRun(configFile: string, options: RunOptions = {}): Pr
 /** Continues a run from its last committed iteration; the result is the same as if it had never stopped. */
 export async function resumeRun(dbFile: string, options: Omit<RunOptions, 'db' | 'seed' | 'overwrite'> & { stealLock?: boolean } = {}): Promise<RunResult> {
   const store = RunStore.open(resolve(dbFile), { write: true, ...(options.stealLock ? { stealLock: true } : {}) });
-  let pool: EvaluationPool | undefined;
+  let pool: EvaluationService | undefined;
   try {
     const config = storedConfig(store.meta('config'), dbFile);
     const problemDir = store.meta<string>('problemDir');
@@ -124,7 +130,9 @@ export async function resumeRun(dbFile: string, options: Omit<RunOptions, 'db' |
     const budget: Budget = { ...config.budget, ...(options.maxIterations !== undefined ? { iterations: options.maxIterations } : {}) };
     if (options.maxIterations !== undefined) store.setMeta('config', { ...config, budget });
     const workers = options.workers ?? config.workers ?? availableParallelism();
-    pool = await openPool(problem, config, workers);
+    const runId = store.meta<string>('runId') ?? randomUUID();
+    if (store.meta('runId') === undefined) store.setMeta('runId', runId);
+    pool = await openPool(problem, config, workers, options, runId);
     const llm = usesLlm(config) ? { templates: store.meta<PromptTemplates>('prompts')!, endpoint: resolveEndpoint(config.llm!, options.baseUrl, store.meta<string | null>('baseUrl') ?? undefined) } : null;
     if (options.signal?.aborted) throw new InterruptedError('interrupted before the resume started; the run is unchanged');
     const archive = storedArchive(store.meta<ArchiveDescription>('archive'), config, problem.descriptors);
@@ -136,16 +144,31 @@ export async function resumeRun(dbFile: string, options: Omit<RunOptions, 'db' |
   }
 }
 
-async function openPool(problem: Problem, config: RunConfig, workers: number): Promise<EvaluationPool> {
+/** The local pool, or with a queue (--queue, else evaluation.queue) the queue beside `localWorkers` local ones. */
+async function openPool(problem: Problem, config: RunConfig, workers: number, options: RunOptions = {}, runId = 'local'): Promise<EvaluationService> {
   if (!Number.isInteger(workers) || workers < 1) throw new ConfigError('--workers', [`must be a positive integer (got ${workers})`]);
-  return EvaluationPool.open({
+  const local = (n: number) => EvaluationPool.open({
     evaluatorPath: problem.evaluatorPath,
     descriptors: problem.descriptors,
-    workers,
+    workers: n,
     timeoutMs: config.evaluation.timeoutMs,
     memoryLimitMb: config.evaluation.memoryLimitMb,
     stages: problem.stages,
   });
+  const q = config.evaluation.queue;
+  const url = options.queue?.url ?? q?.url;
+  if (url === undefined) return local(workers);
+  const localWorkers = options.queue?.localWorkers ?? q?.localWorkers ?? 0;
+  const own = localWorkers > 0 ? await local(localWorkers) : null;
+  try {
+    return await QueuePool.open({
+      url, where: options.queue?.url !== undefined ? '--queue' : 'evaluation.queue.url', name: options.queue?.name ?? q?.name ?? 'ouroboros', runId, problem,
+      timeoutMs: config.evaluation.timeoutMs, memoryLimitMb: config.evaluation.memoryLimitMb, local: own, localWorkers, ...(options.onWarning ? { onWarning: options.onWarning } : {}),
+    });
+  } catch (error) {
+    await own?.close();
+    throw error;
+  }
 }
 
 interface LlmSide {
@@ -155,8 +178,12 @@ interface LlmSide {
   replaySource?: LlmRecords;
 }
 
-async function drive(store: RunStore, pool: EvaluationPool, problem: Problem, config: RunConfig, archive: ArchiveDescription, budget: Budget, workers: number, options: RunOptions, llmSide: LlmSide | null): Promise<RunResult> {
+async function drive(store: RunStore, pool: EvaluationService, problem: Problem, config: RunConfig, archive: ArchiveDescription, budget: Budget, workers: number, options: RunOptions, llmSide: LlmSide | null): Promise<RunResult> {
   const started = performance.now();
+  // A queued run writes what the queue looks like (depth, workers) for status and serve, every 2 s.
+  const queued = pool instanceof QueuePool ? pool : null;
+  const snapshot = async () => { try { if (queued) store.setMeta('queue', await queued.snapshot()); } catch { /* Redis away: the next one */ } };
+  const snapshots = queued ? setInterval(() => void snapshot(), 2000) : undefined;
   try {
     store.setMeta('status', 'running');
     if (llmSide?.endpoint) {
@@ -193,6 +220,8 @@ async function drive(store: RunStore, pool: EvaluationPool, problem: Problem, co
       ...(gateway ? { llm: { ...gateway.stats } } : {}),
     };
   } finally {
+    clearInterval(snapshots);
+    await snapshot();
     await pool.close();
     store.close();
   }
@@ -206,7 +235,7 @@ async function drive(store: RunStore, pool: EvaluationPool, problem: Problem, co
 export async function replayRun(sourceFile: string, options: Omit<RunOptions, 'seed' | 'baseUrl'> = {}): Promise<RunResult> {
   const sourcePath = resolve(sourceFile);
   const source = RunStore.open(sourcePath, { write: false });
-  let pool: EvaluationPool | undefined;
+  let pool: EvaluationService | undefined;
   try {
     const config = storedConfig(source.meta('config'), sourcePath);
     const problemDir = source.meta<string>('problemDir');
@@ -222,7 +251,7 @@ export async function replayRun(sourceFile: string, options: Omit<RunOptions, 's
     const budget: Budget = { ...rest, iterations };
     const db = resolve(options.db ?? sourcePath.replace(/(\.sqlite)?$/, '.replay.sqlite'));
     const workers = options.workers ?? config.workers ?? availableParallelism();
-    pool = await openPool(problem, config, workers);
+    pool = await openPool(problem, config, workers, options, randomUUID());
     if (options.overwrite && existsSync(db)) removeRun(db);
     const store = RunStore.create(db, {
       engineVersion: ENGINE_VERSION, createdAt: new Date().toISOString(), configPath: source.meta<string>('configPath') ?? sourcePath,
