@@ -75,9 +75,10 @@ async function main(): Promise<number> {
       .option('concurrency', { type: 'number', describe: 'evaluations at once, each on its own worker thread (default: one per core)', coerce: positiveInt('concurrency') })
       .option('queue', { type: 'string', default: 'ouroboros', describe: 'queue name, the same as the coordinator\'s --queue-name' })
       .option('cache', { type: 'string', describe: 'folder where problem folders are unpacked, one per content hash (default: $XDG_CACHE_HOME or ~/.cache, then ouroboros/problems)' })
+      .option('lock-ms', { type: 'number', default: 10000, describe: 'how long a job stays claimed without a sign of life: a worker that dies mid-job (SIGKILL, machine gone) has its job taken again by another after about this', coerce: positiveInt('lock-ms') })
       .option('quiet', { type: 'boolean', default: false, describe: 'no line per job' })
       .example('$0 worker redis://:secret@10.0.0.5:6379 --concurrency 8', 'a worker on a second machine'),
-    async (a) => { code = await workerCommand({ url: a.redisUrl, concurrency: a.concurrency, queue: a.queue, cache: a.cache, quiet: a.quiet }); })
+    async (a) => { code = await workerCommand({ url: a.redisUrl, concurrency: a.concurrency, queue: a.queue, cache: a.cache, quiet: a.quiet, lockMs: a.lockMs }); })
     .command('fork <source>', 'start a new run from another run\'s state at an iteration (its archive rebuilt from the log), with the same or a changed config; the source is untouched', (y) => y
       .positional('source', { type: 'string', demandOption: true, describe: 'the run database to fork' })
       .option('at', { type: 'number', demandOption: true, describe: 'keep the source\'s iterations 0 to N-1; the fork continues with iteration N', coerce: positiveInt('at') })

@@ -49,6 +49,12 @@ export function formatStatus(s: RunStatus): string {
       lines.push(`  ${a.label.padEnd(44)}${String(a.pulls).padStart(7)}${(a.mean === null ? '-' : a.mean.toFixed(3)).padStart(13)}${(a.score === null ? '-' : a.score.toFixed(3)).padStart(9)}`);
     }
   }
+  if (s.queue !== null) {
+    const q = s.queue;
+    lines.push(`queue "${q.name}" at ${q.url} (as of ${q.at}): ${q.waiting} waiting, ${q.active} active; ${q.inFlight} of this run in flight, ${q.resent} re-sent after Redis lost them`);
+    for (const w of q.workers) lines.push(`  worker ${w.id.padEnd(28)} ${String(w.concurrency).padStart(3)} at once ${String(w.jobsDone).padStart(8)} jobs done  last seen ${w.lastSeen}`);
+    if (q.workers.length === 0) lines.push('  no worker has reported in (start one: ouroboros worker <redis-url>)');
+  }
   if (s.emitters.length > 0) lines.push('emitters:', ...s.emitters.map((line) => `  ${line}`));
   for (const p of s.prompts) {
     lines.push(`prompt variants of ${p.operator}:`);

@@ -3,7 +3,7 @@ import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
 import { runQueueWorker } from '../../engine/queue/queue-worker.js';
 
-export interface WorkerArgs { url: string; concurrency?: number | undefined; queue: string; cache?: string | undefined; quiet: boolean }
+export interface WorkerArgs { url: string; concurrency?: number | undefined; queue: string; cache?: string | undefined; quiet: boolean; lockMs?: number }
 
 /** Runs until SIGINT or SIGTERM, then finishes the jobs in hand; returns the exit code. */
 export async function workerCommand(args: WorkerArgs): Promise<number> {
@@ -20,7 +20,7 @@ export async function workerCommand(args: WorkerArgs): Promise<number> {
   const cache = args.cache ?? join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ouroboros', 'problems');
   try {
     const { jobsDone } = await runQueueWorker({
-      url: args.url, where: '<redis-url>', name: args.queue, concurrency: args.concurrency ?? availableParallelism(), cacheDir: cache, signal: controller.signal,
+      url: args.url, where: '<redis-url>', name: args.queue, concurrency: args.concurrency ?? availableParallelism(), cacheDir: cache, signal: controller.signal, ...(args.lockMs !== undefined ? { lockMs: args.lockMs } : {}),
       onLog: (line) => { if (!args.quiet || !line.startsWith('job ')) process.stdout.write(`${line}\n`); },
     });
     process.stdout.write(`stopped after ${jobsDone} jobs\n`);

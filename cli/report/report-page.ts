@@ -43,6 +43,7 @@ export function reportPage(data: ReportData, live?: { url: string; intervalMs: n
 <section><h2>Evaluation outcomes</h2><div id="outcomes-host"></div></section>
 <section class="wide"><h2>Lineage of the best variant</h2><div id="lineage-host"></div></section>
 <section><h2>LLM tokens and cost</h2><div id="llm-host"></div></section>
+<section class="wide" id="queue-section" hidden><h2>Queue and remote workers</h2><div class="scroll" id="queue-host"></div></section>
 <section class="wide" id="tune-section" hidden><h2>Held-out comparison (tune run)</h2><div class="scroll" id="tune-host"></div></section>
 <section class="wide"><h2>Elites</h2><div class="scroll" id="elites-host"></div></section>
 </main>

@@ -235,6 +235,14 @@
       el('p', { class: 'note' }, `${t.metric}, ${t.seeds.length} fresh seeds per held-out problem, paired with the base config; ratio = tuned / base with its bootstrap 95% interval. ${t.verdict}. Tuned config: ${t.tunedFile}`),
       table('tune', ['config', 'training score', 'held-out problem', 'ratio', '95% interval', 'wins', 'settings'], rows));
   }
+  function renderQueue() {
+    const q = data.queue;
+    document.getElementById('queue-section').hidden = !q;
+    if (!q) return;
+    document.getElementById('queue-host').replaceChildren(
+      el('p', { class: 'note' }, `queue "${q.name}" at ${q.url}, as of ${q.at}: ${q.waiting} waiting, ${q.active} active, ${q.inFlight} of this run in flight, ${q.resent} re-sent after Redis lost them`),
+      table('queue', ['worker', 'host', 'pid', 'at once', 'jobs done', 'last seen'], q.workers.map((w) => ({ cells: [w.id, w.host, String(w.pid), String(w.concurrency), String(w.jobsDone), w.lastSeen] }))));
+  }
   function renderLineage() {
     const host = document.getElementById('lineage-host');
     if (data.lineage.length === 0) { host.replaceChildren(el('p', { class: 'note' }, 'No best variant yet.')); return; }
@@ -255,6 +263,7 @@
     renderCurves();
     renderTables();
     renderLineage();
+    renderQueue();
     document.body.setAttribute('data-iterations', data.run.iterations);
   }
   render();
@@ -270,6 +279,7 @@
         const response = await fetch(live.url, { cache: 'no-store' });
         const next = await response.json();
         if (next.run.iterations !== data.run.iterations || next.run.status !== data.run.status) { data = next; render(); }
+        else if (JSON.stringify(next.queue) !== JSON.stringify(data.queue)) { data.queue = next.queue; renderQueue(); }
         badge.textContent = `live · ${data.run.iterations} iterations · checked ${new Date().toLocaleTimeString()}`;
       } catch (error) {
         badge.textContent = `live · cannot reach the server (${error.message})`;

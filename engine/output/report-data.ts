@@ -45,6 +45,8 @@ export interface ReportData {
   llm: { points: Array<{ iteration: number; calls: number; tokens: number; cost: number }>; ledger: RunStatus['llm'] };
   /** A tune run's held-out comparison (stored by `ouroboros tune` once it validated), else null. */
   tune: TuneComparison | null;
+  /** A queued run's queue and remote workers (status.queue), else null. */
+  queue: RunStatus['queue'];
 }
 
 /** What the report shows of a tune run's held-out comparison (written by engine/tune/tune-validate.ts). */
@@ -116,6 +118,7 @@ function readAll(reader: RunReader): ReportData {
       ledger: status.llm,
     },
     tune: reader.meta<TuneComparison>('tuneValidation') ?? null,
+    queue: status.queue,
   };
 }
 

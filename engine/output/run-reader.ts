@@ -12,6 +12,7 @@ import { Bandit, type ArmStats } from '../arms/bandit.js';
 import type { LedgerSummary } from '../store/llm-records.js';
 import { armSpecs, policyOf } from '../arms/operator-registry.js';
 import { OperatorStates } from '../loop/operator-states.js';
+import type { QueueSnapshot } from '../queue/queue-pool.js';
 import { RunStore, type QdMetricsRow } from '../store/run-store.js';
 
 export interface EliteRow {
@@ -65,6 +66,8 @@ export interface RunStatus {
   /** Evolving operator prompts (llm.promptEvolution): each operator's variants, how often they were used and their mean reward. */
   /** Stateful operators (CMA-ES emitters): one line per emitter as the last commit left it. */
   emitters: string[];
+  /** A queued run (run --queue): the queue and its workers as the coordinator last wrote them (every 2 s), else null. */
+  queue: QueueSnapshot | null;
   prompts: Array<{ operator: string; variants: Array<{ label: string; createdBy: number; status: string; uses: number; meanReward: number | null; note: string | null }> }>;
 }
 
@@ -201,6 +204,7 @@ export class RunReader {
       llm: this.ledger(),
       prompts: this.prompts(),
       emitters: this.hasTable('emitter_states') ? OperatorStates.describeStored(config, this.store) : [],
+      queue: this.store.meta<QueueSnapshot>('queue') ?? null,
     };
   }
 

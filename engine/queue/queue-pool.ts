@@ -1,7 +1,6 @@
 // QueuePool: the coordinator's side of a queued run. It evaluates like the local pool, but sends each evaluation to
 // a BullMQ queue on Redis, where `ouroboros worker` processes on any machine take them (and, with local workers,
 // keeps some on this machine's own pool).
-import { ConfigError } from '../../common/errors.js';
 import type { Evaluation } from '../../common/types.js';
 import type { EvaluationInput } from '../../fitness/evaluator.js';
 import type { EvaluationPool, EvaluationService, PoolStats } from '../../fitness/evaluation-pool.js';
@@ -9,7 +8,7 @@ import type { Problem } from '../config/problem.js';
 import { Job, Queue, QueueEvents } from './bullmq.js';
 import { packProblem } from './problem-pack.js';
 import { jobIdOf, KEEP_SECONDS, packKey, workersKey, type EvaluationJob, type EvaluationJobResult, type WorkerBeat } from './queue-jobs.js';
-import { parseRedisUrl, redactUrl } from './redis-url.js';
+import { connected, parseRedisUrl, probeRedis, redactUrl } from './redis-url.js';
 
 export interface QueuePoolOptions {
   /** redis:// or rediss:// URL; its password (or OUROBOROS_REDIS_PASSWORD) is used, never stored or shown. */
@@ -35,8 +34,6 @@ export interface QueueSnapshot { url: string; name: string; at: string; waiting:
 
 interface Pending { job: EvaluationJob; resolve: (e: Evaluation) => void; sent: boolean }
 
-const CONNECT_TIMEOUT_MS = 10_000;
-
 /** The engine's evaluation service for a queued run; every result is checked against the job it answers. */
 export class QueuePool implements EvaluationService {
   private readonly pending = new Map<string, Pending>();
@@ -52,29 +49,20 @@ export class QueuePool implements EvaluationService {
 
   /** Connects (a wrong password or an unreachable server is a ConfigError naming the URL without its password) and stores the problem's pack. */
   static async open(o: QueuePoolOptions): Promise<QueuePool> {
+    await probeRedis(o.url, o.where, (connection) => new Queue(o.name, { connection }));
     const connection = { ...parseRedisUrl(o.url, o.where), maxRetriesPerRequest: null };
-    const shown = redactUrl(o.url);
     const pack = packProblem(o.problem.dir);
     const queue = new Queue(o.name, { connection });
     const events = new QueueEvents(o.name, { connection });
-    let lastError = '';
-    queue.on('error', (e) => { lastError = e.message; });
-    events.on('error', (e) => { lastError = e.message; });
     const pool = new QueuePool(o, queue, events, pack);
     queue.on('error', (e) => { pool.lastError = e.message; });
+    events.on('error', (e) => { pool.lastError = e.message; });
     try {
-      const client = await queue.client;
-      await Promise.race([
-        client.ping(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error(lastError || `no answer within ${CONNECT_TIMEOUT_MS / 1000} s`)), CONNECT_TIMEOUT_MS).unref()),
-      ]);
-      await events.waitUntilReady();
+      await connected((async () => { await (await queue.client).ping(); await events.waitUntilReady(); })(), [queue, events], o.url, o.where);
       await pool.storePack();
     } catch (error) {
       await Promise.allSettled([queue.close(), events.close()]);
-      const message = (error as Error).message;
-      const why = /WRONGPASS|NOAUTH|invalid password|AUTH/i.test(message) ? `authentication failed (${message.split('\n')[0]})` : `cannot reach it: ${message.split('\n')[0]}`;
-      throw new ConfigError(o.where, [`Redis at ${shown}: ${why}`]);
+      throw error;
     }
     events.on('completed', ({ jobId, returnvalue }) => pool.settle(jobId, returnvalue));
     events.on('failed', ({ jobId, failedReason }) => pool.refused(jobId, failedReason));

@@ -4,11 +4,10 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { EvaluatorError } from '../../common/errors.js';
 import { EvaluationPool } from '../../fitness/evaluation-pool.js';
-import { ConfigError } from '../../common/errors.js';
-import { Worker, type Job } from './bullmq.js';
+import { Queue, Worker, type Job } from './bullmq.js';
 import { unpackProblem } from './problem-pack.js';
 import { packKey, workersKey, type EvaluationJob, type EvaluationJobResult, type WorkerBeat } from './queue-jobs.js';
-import { parseRedisUrl, redactUrl } from './redis-url.js';
+import { connected, parseRedisUrl, probeRedis, redactUrl } from './redis-url.js';
 
 export interface QueueWorkerOptions {
   url: string;
@@ -28,6 +27,7 @@ const BEAT_MS = 2000;
 
 /** Runs until the signal; resolves once the jobs in hand are finished and reported. */
 export async function runQueueWorker(o: QueueWorkerOptions): Promise<{ jobsDone: number }> {
+  await probeRedis(o.url, o.where, (connection) => new Queue(o.name, { connection }));
   const connection = { ...parseRedisUrl(o.url, o.where), maxRetriesPerRequest: null };
   const id = `${hostname()}:${process.pid}`;
   const beat: WorkerBeat = { id, host: hostname(), pid: process.pid, concurrency: o.concurrency, jobsDone: 0, startedAt: new Date().toISOString(), lastSeen: '' };
@@ -66,14 +66,12 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<{ jobsDone:
   let lastError = '';
   worker.on('error', (e) => { if (e.message !== lastError) { lastError = e.message; o.onLog?.(`redis: ${e.message}`); } });
   worker.on('failed', (job, e) => o.onLog?.(`job ${job?.id ?? '?'} refused: ${e.message}`));
-  const client = await worker.client;
+  let client!: Awaited<typeof worker.client>;
   try {
-    await Promise.race([client.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error(lastError || 'no answer within 10 s')), 10_000).unref())]);
+    await connected((async () => { client = await worker.client; await client.ping(); })(), [worker], o.url, o.where);
   } catch (error) {
     await worker.close(true).catch(() => {});
-    const message = (error as Error).message;
-    const why = /WRONGPASS|NOAUTH|AUTH/i.test(message) ? `authentication failed (${message.split('\n')[0]})` : `cannot reach it: ${message.split('\n')[0]}`;
-    throw new ConfigError(o.where, [`Redis at ${redactUrl(o.url)}: ${why}`]);
+    throw error;
   }
   const report = async (): Promise<void> => {
     beat.lastSeen = new Date().toISOString();

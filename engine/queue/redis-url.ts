@@ -36,3 +36,46 @@ export function parseRedisUrl(url: string, where: string): RedisConnection {
 export function redactUrl(url: string): string {
   return url.replace(/^(\w+:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
 }
+
+/**
+ * Checks the server answers and takes the password before the long-lived connections are made: a probe connection
+ * that never reconnects (so a refused password leaves nothing behind to fail again later), closed before returning.
+ */
+export async function probeRedis(url: string, where: string, open: (connection: RedisConnection & Record<string, unknown>) => { client: Promise<{ ping(): Promise<unknown> }>; on(event: 'error', listener: (e: Error) => void): unknown; close(): Promise<void> }): Promise<void> {
+  const probe = open({ ...parseRedisUrl(url, where), maxRetriesPerRequest: 1, retryStrategy: () => null, enableOfflineQueue: true, connectTimeout: 10_000 });
+  try {
+    await connected((async () => { await (await probe.client).ping(); })(), [probe], url, where);
+  } finally {
+    // Its connection reports a failed start as an 'error' event once the start settles: wait for that while the
+    // probe still listens, then close (a close first would leave that event with no listener, and crash).
+    await probe.client.catch(() => {});
+    await probe.close().catch(() => {});
+  }
+}
+
+/**
+ * Waits for `ready`, failing fast on a refused password and after 10 s without an answer, with a ConfigError that
+ * names the server (never the password) and the reason. `sources` are the BullMQ objects whose 'error' events tell.
+ */
+export async function connected(ready: Promise<unknown>, sources: ReadonlyArray<{ on(event: 'error', listener: (e: Error) => void): unknown }>, url: string, where: string): Promise<void> {
+  let last = '';
+  let fail: (e: Error) => void = () => {};
+  const failed = new Promise<never>((_, reject) => { fail = reject; });
+  failed.catch(() => {});
+  for (const s of sources) {
+    s.on('error', (e) => {
+      last = e.message;
+      if (/WRONGPASS|NOAUTH|invalid password|invalid username-password/i.test(e.message)) fail(e);
+    });
+  }
+  const timer = setTimeout(() => fail(new Error(last || 'no answer within 10 s')), 10_000);
+  try {
+    await Promise.race([ready, failed]);
+  } catch (error) {
+    const message = (error as Error).message.split('\n')[0]!;
+    const why = /WRONGPASS|NOAUTH|AUTH|password/i.test(message) ? `authentication failed (${message})` : `cannot reach it: ${message}`;
+    throw new ConfigError(where, [`Redis at ${redactUrl(url)}: ${why}`]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

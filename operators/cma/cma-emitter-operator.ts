@@ -103,7 +103,7 @@ export class CmaEmitterOperator implements StatefulOperator {
     const mu = this.options.selection === 'filter' ? taken : Math.min(ranked.length, Math.floor(lambda / 2));
     const parents = ranked.slice(0, mu).map((c) => vectorOf(told.children[c.k]!.files)!);
     const next = tell(base, parents, lambda);
-    const why = converged(next, ranked.map((c) => c.value))
+    const why = converged(next, ranked.map((c) => (this.options.ranker === 'improvement' ? c.value : [rank(c.status), c.value])))
       ?? (this.options.restart === 'no-improvement' && taken === 0 ? 'no child was taken by the archive' : null);
     this.slots[e] = why === null ? { ...slot, cma: next } : { cma: null, restarts: slot.restarts + 1, lastRestart: `${why} (iteration ${iteration})` };
     return { part: e, state: this.encodeSlot(this.slots[e]!) };

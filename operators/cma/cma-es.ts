@@ -129,17 +129,23 @@ export function tell(s: CmaState, parents: readonly ArrayLike<number>[], lambda:
 
 /**
  * Whether the distribution has converged (pyribs' CMA-ES check_stop): a condition number of C above 1e14, a
- * search area sigma * max(D) below 1e-11, or ranking values of the best and worst sample within 1e-12.
+ * search area sigma * max(D) below 1e-11, or ranking values of the best and worst sample within 1e-12 (a ranker
+ * with several values per sample, as two-stage improvement's [status, improvement], gives vectors: their distance).
  */
-export function converged(s: CmaState, rankingValues: readonly number[]): string | null {
+export function converged(s: CmaState, rankingValues: ReadonlyArray<number | readonly number[]>): string | null {
   let lo = Infinity;
   let hi = 0;
   for (const d of s.D) { lo = Math.min(lo, d); hi = Math.max(hi, d); }
   if ((hi * hi) / (lo * lo) > 1e14) return 'the covariance is ill-conditioned (condition number above 1e14)';
   if (s.sigma * hi < 1e-11) return `the step size has collapsed (sigma ${s.sigma.toExponential(2)})`;
-  if (rankingValues.length >= 2 && Math.abs(rankingValues[0]! - rankingValues[rankingValues.length - 1]!) < 1e-12) return 'every sample ranked the same';
+  if (rankingValues.length >= 2 && distance(rankingValues[0]!, rankingValues[rankingValues.length - 1]!) < 1e-12) return 'every sample ranked the same';
   if (!Number.isFinite(s.sigma) || s.mean.some((v) => !Number.isFinite(v))) return 'the distribution is no longer finite';
   return null;
+}
+
+function distance(a: number | readonly number[], b: number | readonly number[]): number {
+  if (typeof a === 'number' || typeof b === 'number') return Math.abs(Number(a) - Number(b));
+  return Math.sqrt(a.reduce((sum, x, k) => sum + (x - b[k]!) ** 2, 0));
 }
 
 /**
