@@ -2,6 +2,7 @@
 // local run with 1 or 3 worker processes; it survives a worker SIGKILLed mid-job, Redis killed and restarted, and its
 // own SIGKILL and resume; a wrong password and a worker that cannot load the evaluator are refused with their reason.
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { archiveOf, committedIterations, logOf, root, runCli, sphereConfig, startCli, tempDir } from '../helpers/cli.js';
@@ -12,9 +13,9 @@ const env = { SPHERE_BUSY_MS: '2', SPHERE_JITTER_MS: '6' };
 const iterations = 120;
 
 /** `ouroboros worker` processes on the test's Redis, stopped (Ctrl-C) at the end of the test. */
-function startWorkers(t: { teardown(f: () => Promise<void> | void): void }, redis: TestRedis, count: number, extra: string[] = [], environment = env) {
+function startWorkers(t: { teardown(f: () => Promise<void> | void): void }, redis: TestRedis, count: number, concurrency = 1, environment = env) {
   const cache = tempDir('ouroboros-worker-cache-');
-  const workers = Array.from({ length: count }, () => startCli(['worker', redis.url, '--concurrency', '1', '--cache', cache, '--lock-ms', '2000', ...extra], environment));
+  const workers = Array.from({ length: count }, () => startCli(['worker', redis.url, '--concurrency', String(concurrency), '--cache', cache, '--lock-ms', '2000'], environment));
   t.teardown(async () => {
     for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
     await Promise.all(workers.map((w) => w.done));
@@ -76,12 +77,15 @@ queueTest('a worker SIGKILLed in the middle of its jobs: another takes them agai
   const dir = tempDir();
   const local = await reference(dir);
   const slow = { SPHERE_BUSY_MS: '120', SPHERE_JITTER_MS: '6' };
-  const [doomed] = startWorkers(t, redis, 1, ['--concurrency', '2'], slow);
+  const [doomed] = startWorkers(t, redis, 1, 2, slow);
   const db = join(dir, 'queued.sqlite');
   const run = startCli(['run', sphereConfig, '--db', db, '--max-iterations', String(iterations), '--queue', redis.url, '--quiet'], env);
   await until(db, 8, run.done);
   doomed!.child.kill('SIGKILL');
   t.is((await doomed!.done).signal, 'SIGKILL');
+  // Its jobs in hand are still claimed in Redis: the kill landed in the middle of them.
+  const active = Number(spawnSync('redis-cli', ['-p', String(redis.port), 'llen', 'bull:ouroboros:active'], { encoding: 'utf8' }).stdout.trim());
+  t.true(active >= 1, `${active} jobs were active when the worker died`);
   t.true(committedIterations(db) < iterations, 'the worker died before the run ended');
   startWorkers(t, redis, 1);
   const r = await run.done;
@@ -95,7 +99,7 @@ queueTest('Redis killed and restarted empty in the middle of a run: the coordina
   t.teardown(() => redis.stop());
   const dir = tempDir();
   const local = await reference(dir);
-  startWorkers(t, redis, 2, [], { SPHERE_BUSY_MS: '30', SPHERE_JITTER_MS: '6' });
+  startWorkers(t, redis, 2, 1, { SPHERE_BUSY_MS: '30', SPHERE_JITTER_MS: '6' });
   const db = join(dir, 'queued.sqlite');
   const run = startCli(['run', sphereConfig, '--db', db, '--max-iterations', String(iterations), '--queue', redis.url, '--quiet'], env);
   await until(db, 10, run.done);
@@ -117,7 +121,7 @@ queueTest('the coordinator SIGKILLed and resumed with --queue ends as an uninter
   t.teardown(() => redis.stop());
   const dir = tempDir();
   const local = await reference(dir);
-  startWorkers(t, redis, 2, [], { SPHERE_BUSY_MS: '20', SPHERE_JITTER_MS: '6' });
+  startWorkers(t, redis, 2, 1, { SPHERE_BUSY_MS: '20', SPHERE_JITTER_MS: '6' });
   const db = join(dir, 'queued.sqlite');
   const run = startCli(['run', sphereConfig, '--db', db, '--max-iterations', String(iterations), '--queue', redis.url, '--quiet'], env);
   await until(db, 15, run.done);
