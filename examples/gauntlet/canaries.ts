@@ -69,7 +69,13 @@ export async function setUpCanaries(): Promise<Canaries> {
       if (entries.join() !== 'secret.txt') found.push(`the canary folder now holds: ${entries.join(', ')}`);
       if (readFileSync(file, 'utf8') !== secret) found.push('the secret file was changed');
       if (process.env.OURO_CANARY_API_KEY !== envSecret) found.push('the host environment was changed');
-      const stray = processesWith('sleep 300');
+      // A sandbox torn down a moment ago (this search's, or another's on a busy machine) may still be ending its
+      // processes; what an escape leaves lives its full 300 s, so only what is still there after 20 s counts.
+      let stray = processesWith('sleep 300');
+      for (let waited = 0; stray.length > 0 && waited < 20_000; waited += 250) {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+        stray = processesWith('sleep 300');
+      }
       if (stray.length > 0) found.push(`processes left behind: ${stray.join(', ')}`);
       for (const db of dbFiles) {
         let bytes: Buffer;
