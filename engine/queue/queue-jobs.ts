@@ -40,5 +40,7 @@ export interface WorkerBeat { id: string; host: string; pid: number; concurrency
 export const jobIdOf = (j: Pick<EvaluationJob, 'runId' | 'iteration' | 'variantId' | 'seed'>): string => `${j.runId}-${j.iteration}-${j.variantId}-${j.seed}`;
 export const packKey = (queue: string, hash: string): string => `ouroboros:${queue}:problem:${hash}`;
 export const workersKey = (queue: string): string => `ouroboros:${queue}:workers`;
-/** How long a problem pack and a finished job's result stay in Redis (a coordinator resumed later sends them again). */
+/** How long a problem pack stays in Redis after the coordinator last renewed it (every minute while it runs). */
 export const KEEP_SECONDS = 24 * 3600;
+/** How long a finished job's result stays (at most 20,000 of them): a coordinator resumed within it finds the results of what it had in flight; later ones are evaluated again, with the same outcome. */
+export const RESULT_SECONDS = 3600;

@@ -7,7 +7,7 @@ import type { EvaluationPool, EvaluationService, PoolStats } from '../../fitness
 import type { Problem } from '../config/problem.js';
 import { Job, Queue, QueueEvents } from './bullmq.js';
 import { packProblem } from './problem-pack.js';
-import { jobIdOf, KEEP_SECONDS, packKey, workersKey, type EvaluationJob, type EvaluationJobResult, type WorkerBeat } from './queue-jobs.js';
+import { jobIdOf, KEEP_SECONDS, packKey, RESULT_SECONDS, workersKey, type EvaluationJob, type EvaluationJobResult, type WorkerBeat } from './queue-jobs.js';
 import { connected, parseRedisUrl, probeRedis, redactUrl } from './redis-url.js';
 
 export interface QueuePoolOptions {
@@ -44,7 +44,10 @@ export class QueuePool implements EvaluationService {
   private timer: NodeJS.Timeout | undefined;
   private lastError = '';
 
-  private constructor(private readonly o: QueuePoolOptions, private readonly queue: Queue, private readonly events: QueueEvents,
+  private warned = new Set<string>();
+  private lastPackRefresh = 0;
+
+  private constructor(private readonly o: QueuePoolOptions, readonly queue: Queue, private readonly events: QueueEvents,
     private readonly pack: { hash: string; bytes: Buffer }) {}
 
   /** Connects (a wrong password or an unreachable server is a ConfigError naming the URL without its password) and stores the problem's pack. */
@@ -55,8 +58,8 @@ export class QueuePool implements EvaluationService {
     const queue = new Queue(o.name, { connection });
     const events = new QueueEvents(o.name, { connection });
     const pool = new QueuePool(o, queue, events, pack);
-    queue.on('error', (e) => { pool.lastError = e.message; });
-    events.on('error', (e) => { pool.lastError = e.message; });
+    queue.on('error', (e) => pool.redisError(e.message));
+    events.on('error', (e) => pool.redisError(e.message));
     try {
       await connected((async () => { await (await queue.client).ping(); await events.waitUntilReady(); })(), [queue, events], o.url, o.where);
       await pool.storePack();
@@ -65,7 +68,8 @@ export class QueuePool implements EvaluationService {
       throw error;
     }
     events.on('completed', ({ jobId, returnvalue }) => pool.settle(jobId, returnvalue));
-    events.on('failed', ({ jobId, failedReason }) => pool.refused(jobId, failedReason));
+    // Also sent for an attempt BullMQ will make again (a worker that found no problem pack yet): only a job left in the failed set counts.
+    events.on('failed', ({ jobId, failedReason }) => void pool.queue.getJobState(jobId).then((state) => { if (state === 'failed') pool.refused(jobId, failedReason); }, () => {}));
     pool.timer = setInterval(() => void pool.poll(), o.pollMs ?? 1000);
     return pool;
   }
@@ -115,10 +119,21 @@ export class QueuePool implements EvaluationService {
     for (const [id, p] of this.pending) { this.pending.delete(id); p.resolve({ status: 'failed', reason: 'worker-exit', message: 'the run was aborted', durationMs: 0, seed: p.job.seed }); }
   }
 
+  /** Closes within a few seconds even with Redis away (a second Ctrl-C must end the process). */
   async close(): Promise<void> {
     this.abortAll();
     clearInterval(this.timer);
-    await Promise.allSettled([this.queue.close(), this.events.close(), this.o.local?.close()]);
+    const closed = Promise.allSettled([this.queue.close(), this.events.close()]);
+    const inTime = await Promise.race([closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3000).unref())]);
+    if (!inTime) await Promise.allSettled([this.queue.disconnect(), this.events.disconnect()]);
+    await this.o.local?.close();
+  }
+
+  /** A Redis error, told once until it changes (the connections retry on their own; jobs lost meanwhile are re-sent). */
+  private redisError(message: string): void {
+    if (message === this.lastError) return;
+    this.lastError = message;
+    this.o.onWarning?.(`Redis at ${redactUrl(this.o.url)}: ${message.split('\n')[0]} (retrying; nothing in flight is lost)`);
   }
 
   /** The queue as Redis sees it now, and the workers that reported in. */
@@ -141,11 +156,12 @@ export class QueuePool implements EvaluationService {
     const p = this.pending.get(id);
     if (p === undefined || this.closed) return;
     try {
-      await this.queue.add('evaluate', p.job, { jobId: id, removeOnComplete: { age: KEEP_SECONDS }, removeOnFail: { age: KEEP_SECONDS } });
+      // A plain failure on a worker (the problem pack not in Redis yet) is tried again; a refusal is not (UnrecoverableError).
+      await this.queue.add('evaluate', p.job, { jobId: id, attempts: 100, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: { age: RESULT_SECONDS, count: 20_000 }, removeOnFail: { age: RESULT_SECONDS, count: 20_000 } });
       p.sent = true;
     } catch (error) {
       // Redis away: the poll sends it again once it is back.
-      this.lastError = (error as Error).message;
+      this.redisError((error as Error).message);
     }
   }
 
@@ -162,7 +178,8 @@ export class QueuePool implements EvaluationService {
     const j = p.job;
     if (result?.runId !== j.runId || result.iteration !== j.iteration || result.variantId !== j.variantId || result.seed !== j.seed || result.evaluation === undefined) {
       this.counters.ignored++;
-      this.o.onWarning?.(`ignored a queue result for job ${jobId} that names another evaluation (run ${String(result?.runId)}, iteration ${String(result?.iteration)})`);
+      if (!this.warned.has(jobId)) this.o.onWarning?.(`ignored a queue result for job ${jobId} that names another evaluation (run ${String(result?.runId)}, iteration ${String(result?.iteration)}); waiting for the job's own`);
+      this.warned.add(jobId);
       return;
     }
     this.pending.delete(jobId);
@@ -184,6 +201,12 @@ export class QueuePool implements EvaluationService {
     if (this.polling || this.closed || this.pending.size === 0) return;
     this.polling = true;
     try {
+      // The pack is kept a day after the last look: a long run renews it, a restarted Redis gets it again.
+      if (performance.now() - this.lastPackRefresh > 60_000) {
+        const client = await this.queue.client;
+        if ((await client.expire(packKey(this.o.name, this.pack.hash), KEEP_SECONDS)) === 0) await this.storePack();
+        this.lastPackRefresh = performance.now();
+      }
       let packChecked = false;
       for (const [id, p] of [...this.pending]) {
         if (!p.sent) { await this.send(id); continue; }
@@ -201,7 +224,7 @@ export class QueuePool implements EvaluationService {
         }
       }
     } catch (error) {
-      this.lastError = (error as Error).message;
+      this.redisError((error as Error).message);
     } finally {
       this.polling = false;
     }

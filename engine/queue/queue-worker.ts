@@ -1,10 +1,11 @@
 // The worker side of a queued run: takes evaluation jobs from the queue and runs them on this machine's own pool,
 // with the limits and sandbox a local run has (the job carries them), until stopped.
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { EvaluatorError } from '../../common/errors.js';
 import { EvaluationPool } from '../../fitness/evaluation-pool.js';
-import { Queue, Worker, type Job } from './bullmq.js';
+import { Queue, UnrecoverableError, Worker, type Job } from './bullmq.js';
 import { unpackProblem } from './problem-pack.js';
 import { packKey, workersKey, type EvaluationJob, type EvaluationJobResult, type WorkerBeat } from './queue-jobs.js';
 import { connected, parseRedisUrl, probeRedis, redactUrl } from './redis-url.js';
@@ -24,6 +25,8 @@ export interface QueueWorkerOptions {
 }
 
 const BEAT_MS = 2000;
+/** Evaluation pools kept open at once; a worker serving many problems closes the least recently used idle ones. */
+const MAX_POOLS = 3;
 
 /** Runs until the signal; resolves once the jobs in hand are finished and reported. */
 export async function runQueueWorker(o: QueueWorkerOptions): Promise<{ jobsDone: number }> {
@@ -31,33 +34,55 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<{ jobsDone:
   const connection = { ...parseRedisUrl(o.url, o.where), maxRetriesPerRequest: null };
   const id = `${hostname()}:${process.pid}`;
   const beat: WorkerBeat = { id, host: hostname(), pid: process.pid, concurrency: o.concurrency, jobsDone: 0, startedAt: new Date().toISOString(), lastSeen: '' };
-  /** One pool per problem and limits: a worker serves every run of its queue. */
-  const pools = new Map<string, Promise<EvaluationPool>>();
-  const poolFor = (dir: string, p: EvaluationJob['problem']): Promise<EvaluationPool> => {
-    const key = JSON.stringify([p.hash, p.evaluator, p.stages, p.timeoutMs, p.memoryLimitMb]);
-    let pool = pools.get(key);
-    if (pool === undefined) {
-      pool = EvaluationPool.open({ evaluatorPath: join(dir, p.evaluator), descriptors: p.descriptors, workers: o.concurrency, timeoutMs: p.timeoutMs, memoryLimitMb: p.memoryLimitMb, stages: p.stages });
-      // A problem this machine cannot load is refused for every job of it, with the same reason, until the worker restarts.
-      pools.set(key, pool);
+  /** One pool per problem and limits (a worker serves every run of its queue); the least recently used idle ones are closed past MAX_POOLS. */
+  const pools = new Map<string, { pool: Promise<EvaluationPool>; active: number; lastUsed: number }>();
+  const poolFor = (dir: string, p: EvaluationJob['problem']) => {
+    const key = JSON.stringify([p.hash, p.evaluator, p.stages, p.timeoutMs, p.memoryLimitMb, p.descriptors]);
+    let entry = pools.get(key);
+    if (entry === undefined) {
+      // A problem this machine cannot load is refused for every job of it, with the same reason, until the pool is closed.
+      entry = { pool: EvaluationPool.open({ evaluatorPath: join(dir, p.evaluator), descriptors: p.descriptors, workers: o.concurrency, timeoutMs: p.timeoutMs, memoryLimitMb: p.memoryLimitMb, stages: p.stages }), active: 0, lastUsed: 0 };
+      pools.set(key, entry);
     }
-    return pool;
+    entry.active++;
+    entry.lastUsed = performance.now();
+    return entry;
+  };
+  const release = (entry: { active: number }) => {
+    entry.active--;
+    if (pools.size <= MAX_POOLS) return;
+    const idle = [...pools].filter(([, e]) => e.active === 0).sort((a, b) => a[1].lastUsed - b[1].lastUsed);
+    for (const [key, e] of idle.slice(0, pools.size - MAX_POOLS)) {
+      pools.delete(key);
+      void e.pool.then((pool) => pool.close(), () => {});
+    }
   };
   const lockMs = o.lockMs ?? 10_000;
   const worker = new Worker(o.name, async (job: Job) => {
     const data = job.data as EvaluationJob;
-    const client = await worker.client;
-    const bytes = await client.getBuffer(packKey(o.name, data.problem.hash));
-    if (bytes === null) throw new Error(`${id}: the problem pack ${data.problem.hash} is not in Redis (its coordinator stores it again when it resumes)`);
-    const dir = unpackProblem(data.problem.hash, bytes, o.cacheDir);
-    let pool: EvaluationPool;
-    try {
-      pool = await poolFor(dir, data.problem);
-    } catch (error) {
-      const message = error instanceof EvaluatorError ? error.message.replace(dir, `<problem ${data.problem.hash.slice(0, 12)}>`) : (error as Error).message;
-      throw new Error(`worker ${id} cannot evaluate this problem: ${message}`);
+    let dir = join(o.cacheDir, data.problem.hash);
+    if (!existsSync(dir)) {
+      const client = await worker.client;
+      const bytes = await client.getBuffer(packKey(o.name, data.problem.hash));
+      // Not there (Redis restarted, and the coordinator stores it again within a second): a plain error, so BullMQ tries the job again.
+      if (bytes === null) throw new Error(`${id}: the problem pack ${data.problem.hash} is not in Redis yet`);
+      dir = unpackProblem(data.problem.hash, bytes, o.cacheDir);
     }
-    const evaluation = await pool.evaluate({ variantId: data.variantId, files: data.files, params: data.params as Record<string, never>, seed: data.seed, iteration: data.iteration, problemDir: dir });
+    const entry = poolFor(dir, data.problem);
+    let evaluation;
+    try {
+      let pool: EvaluationPool;
+      try {
+        pool = await entry.pool;
+      } catch (error) {
+        const message = error instanceof EvaluatorError ? error.message.replace(dir, `<problem ${data.problem.hash.slice(0, 12)}>`) : (error as Error).message;
+        // This machine lacks what the evaluator needs: refused at once, not tried again, with the reason the run records.
+        throw new UnrecoverableError(`worker ${id} cannot evaluate this problem: ${message}`);
+      }
+      evaluation = await pool.evaluate({ variantId: data.variantId, files: data.files, params: data.params as Record<string, never>, seed: data.seed, iteration: data.iteration, problemDir: dir });
+    } finally {
+      release(entry);
+    }
     beat.jobsDone++;
     o.onLog?.(`job ${job.id}: ${evaluation.status}${evaluation.status === 'ok' ? ` fitness ${evaluation.fitness}` : ` (${evaluation.reason})`}`);
     const result: EvaluationJobResult = { runId: data.runId, iteration: data.iteration, variantId: data.variantId, seed: data.seed, evaluation, worker: id };
@@ -87,6 +112,6 @@ export async function runQueueWorker(o: QueueWorkerOptions): Promise<{ jobsDone:
   // Finish the jobs in hand and report them; take no more.
   await worker.close();
   await running.catch(() => {});
-  for (const p of pools.values()) await p.then((pool) => pool.close(), () => {});
+  for (const e of pools.values()) await e.pool.then((pool) => pool.close(), () => {});
   return { jobsDone: beat.jobsDone };
 }

@@ -32,9 +32,18 @@ export function parseRedisUrl(url: string, where: string): RedisConnection {
   };
 }
 
-/** The URL with any password replaced by ***: what logs, status and the run file may show. */
+/**
+ * The URL with any password replaced by ***: what logs, status and the run file may show. Everything between the
+ * scheme's // and the last @ is the user and password, even where the password holds / or @ (then the text is
+ * not a valid URL, and this is the only place it must still be hidden).
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/^(\w+:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
+  const start = url.indexOf('//');
+  const at = url.lastIndexOf('@');
+  if (start < 0 || at < start) return url;
+  const userinfo = url.slice(start + 2, at);
+  const colon = userinfo.indexOf(':');
+  return colon < 0 ? url : `${url.slice(0, start + 2)}${userinfo.slice(0, colon)}:***${url.slice(at)}`;
 }
 
 /**

@@ -108,6 +108,7 @@ export async function startRun(configFile: string, options: RunOptions = {}): Pr
 export async function resumeRun(dbFile: string, options: Omit<RunOptions, 'db' | 'seed' | 'overwrite'> & { stealLock?: boolean } = {}): Promise<RunResult> {
   const store = RunStore.open(resolve(dbFile), { write: true, ...(options.stealLock ? { stealLock: true } : {}) });
   let pool: EvaluationService | undefined;
+  let driving = false;
   try {
     const config = storedConfig(store.meta('config'), dbFile);
     const problemDir = store.meta<string>('problemDir');
@@ -136,10 +137,11 @@ export async function resumeRun(dbFile: string, options: Omit<RunOptions, 'db' |
     const llm = usesLlm(config) ? { templates: store.meta<PromptTemplates>('prompts')!, endpoint: resolveEndpoint(config.llm!, options.baseUrl, store.meta<string | null>('baseUrl') ?? undefined) } : null;
     if (options.signal?.aborted) throw new InterruptedError('interrupted before the resume started; the run is unchanged');
     const archive = storedArchive(store.meta<ArchiveDescription>('archive'), config, problem.descriptors);
+    driving = true;
     return await drive(store, pool, problem, config, archive, budget, workers, options, llm);
   } catch (error) {
-    if (pool === undefined) store.close();
-    else if (error instanceof InterruptedError) { await pool.close(); store.close(); }
+    // drive() closes both itself; anything thrown before it leaves them to close here (an open queue would keep the process alive).
+    if (!driving) { await pool?.close().catch(() => {}); store.close(); }
     throw error;
   }
 }
@@ -182,7 +184,13 @@ async function drive(store: RunStore, pool: EvaluationService, problem: Problem,
   const started = performance.now();
   // A queued run writes what the queue looks like (depth, workers) for status and serve, every 2 s.
   const queued = pool instanceof QueuePool ? pool : null;
-  const snapshot = async () => { try { if (queued) store.setMeta('queue', await queued.snapshot()); } catch { /* Redis away: the next one */ } };
+  const snapshot = async () => {
+    if (queued === null) return;
+    // At most 2 s: with Redis away the commands wait for it, and a stopping run must not.
+    const snap = await Promise.race([queued.snapshot().catch(() => null), new Promise<null>((r) => setTimeout(() => r(null), 2000).unref())]);
+    if (snap !== null && !storeClosed) store.setMeta('queue', snap);
+  };
+  let storeClosed = false;
   const snapshots = queued ? setInterval(() => void snapshot(), 2000) : undefined;
   try {
     store.setMeta('status', 'running');
@@ -222,6 +230,7 @@ async function drive(store: RunStore, pool: EvaluationService, problem: Problem,
   } finally {
     clearInterval(snapshots);
     await snapshot();
+    storeClosed = true;
     await pool.close();
     store.close();
   }
@@ -236,6 +245,7 @@ export async function replayRun(sourceFile: string, options: Omit<RunOptions, 's
   const sourcePath = resolve(sourceFile);
   const source = RunStore.open(sourcePath, { write: false });
   let pool: EvaluationService | undefined;
+  let driving = false;
   try {
     const config = storedConfig(source.meta('config'), sourcePath);
     const problemDir = source.meta<string>('problemDir');
@@ -259,6 +269,7 @@ export async function replayRun(sourceFile: string, options: Omit<RunOptions, 's
       ...(usesLlm(config) ? { prompts: source.meta<PromptTemplates>('prompts') } : {}),
     });
     const llm = usesLlm(config) ? { templates: source.meta<PromptTemplates>('prompts')!, endpoint: null, replaySource: source.llm() } : null;
+    driving = true;
     const result = await drive(store, pool, problem, config, archive, budget, workers, options, llm);
     const replayed = RunStore.open(db, { write: false });
     try {
@@ -269,7 +280,8 @@ export async function replayRun(sourceFile: string, options: Omit<RunOptions, 's
       replayed.close();
     }
   } catch (error) {
-    if (pool !== undefined && !(error instanceof OuroborosError && error.code !== 'E_CONFIG')) await pool.close().catch(() => {});
+    // drive() closes the pool itself; anything thrown before it leaves the pool to close here.
+    if (!driving) await pool?.close().catch(() => {});
     throw error;
   } finally {
     source.close();
