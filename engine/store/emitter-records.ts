@@ -1,6 +1,7 @@
 // EmitterRecords: the states of stateful operators (CMA-ES emitters) as each commit left them (table
 // emitter_states), next to RunStore and sharing its connection.
 import type { Connection } from './llm-records.js';
+import { statementCache, type Statement } from './statement-cache.js';
 
 export interface EmitterStateRow { operator: string; part: number; iteration: number; state: Buffer }
 
@@ -10,14 +11,11 @@ export interface EmitterStateRow { operator: string; part: number; iteration: nu
  * down to the newest one before that point: a run keeps a few rows per part, however long it is.
  */
 export class EmitterRecords {
-  private readonly prepared = new Map<string, ReturnType<Connection['prepare']>>();
+  /** Statements prepared once: these tables are written at every commit. */
+  private readonly statement: (sql: string) => Statement;
 
-  constructor(private readonly db: Connection, private readonly writable: boolean) {}
-
-  private statement(sql: string): ReturnType<Connection['prepare']> {
-    let s = this.prepared.get(sql);
-    if (s === undefined) this.prepared.set(sql, (s = this.db.prepare(sql)));
-    return s;
+  constructor(db: Connection, private readonly writable: boolean) {
+    this.statement = statementCache(db);
   }
 
   /** Saves a part's state after iteration `iteration`, and prunes the rows no resume can need once `oldestNeeded` is committed. */

@@ -2,6 +2,7 @@
 // (tables prompt_variants and prompt_choices), next to RunStore and sharing its connection.
 
 import type { Connection } from './llm-records.js';
+import { statementCache, type Statement } from './statement-cache.js';
 
 export interface PromptVariantRow {
   operator: string;
@@ -25,15 +26,11 @@ export interface PromptChoice { iteration: number; operator: string; idx: number
 export interface PromptOutcome { iteration: number; status: string; reason: string | null; reward: number | null; childStatus: string | null; childReason: string | null; childMessage: string | null }
 
 export class PromptRecords {
-  /** Statements prepared once: addChoice runs at every commit of an evolving run. */
-  private readonly prepared = new Map<string, ReturnType<Connection['prepare']>>();
+  /** Statements prepared once: these tables are written at every commit. */
+  private readonly statement: (sql: string) => Statement;
 
-  constructor(private readonly db: Connection, private readonly writable: boolean) {}
-
-  private statement(sql: string): ReturnType<Connection['prepare']> {
-    let s = this.prepared.get(sql);
-    if (s === undefined) this.prepared.set(sql, (s = this.db.prepare(sql)));
-    return s;
+  constructor(db: Connection, private readonly writable: boolean) {
+    this.statement = statementCache(db);
   }
 
   /** Written in the transaction of the iteration that bred it (or of iteration 0 for the originals). */

@@ -1,9 +1,9 @@
 // CMA-ES emitters end to end, through the CLI on real runs: the same archive with any number of workers, after a
 // SIGKILL and resume, and in a fork resumed to the end; their states are stored in the run, a few rows per emitter.
 import test from 'ava';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { archiveOf, committedIterations, logOf, root, rowsOf, runCli, startCli, tempDir } from '../helpers/cli.js';
+import { archiveOf, committedIterations, logOf, root, rowsOf, runCli, startCli, tempDir, untilCommitted } from '../helpers/cli.js';
 
 const env = { SPHERE_BUSY_MS: '1', SPHERE_JITTER_MS: '4' };
 const iterations = 90;
@@ -56,14 +56,7 @@ test('a CMA-MAE run killed with SIGKILL and resumed ends as the uninterrupted ru
   // Slow evaluations, so that the kill lands in the middle however loaded the machine is.
   const slow = { SPHERE_BUSY_MS: '25', SPHERE_JITTER_MS: '4' };
   const { child, done } = startCli(['run', cfg, '--db', killed, '--quiet'], slow);
-  let exited = false;
-  void done.then(() => { exited = true; });
-  while (!exited) {
-    let committed = 0;
-    try { committed = existsSync(killed) ? committedIterations(killed) : 0; } catch { /* being created */ }
-    if (committed >= 30) break;
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await untilCommitted(killed, 30, done);
   child.kill('SIGKILL');
   t.is((await done).signal, 'SIGKILL');
   const landed = committedIterations(killed);

@@ -5,7 +5,7 @@ import test from 'ava';
 import { spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { archiveOf, committedIterations, logOf, root, runCli, sphereConfig, startCli, tempDir } from '../helpers/cli.js';
+import { archiveOf, committedIterations, logOf, root, runCli, sphereConfig, startCli, tempDir, untilCommitted } from '../helpers/cli.js';
 import { hasRedis, startRedis, type TestRedis } from '../helpers/redis.js';
 
 const queueTest = hasRedis ? test : test.skip;
@@ -28,17 +28,6 @@ async function reference(dir: string): Promise<string> {
   const r = await runCli(['run', sphereConfig, '--db', db, '--max-iterations', String(iterations), '--quiet'], env);
   if (r.code !== 0) throw new Error(r.stderr);
   return db;
-}
-
-async function until(db: string, target: number, done: Promise<unknown>): Promise<void> {
-  let over = false;
-  void done.then(() => { over = true; });
-  for (;;) {
-    let n = 0;
-    try { n = committedIterations(db); } catch { /* being created */ }
-    if (n >= target || over) return;
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const filesOf = (db: string) => readdirSync(dirname(db)).filter((f) => f.startsWith('queued')).map((f) => join(dirname(db), f));
@@ -80,7 +69,7 @@ queueTest('a worker SIGKILLed in the middle of its jobs: another takes them agai
   const [doomed] = startWorkers(t, redis, 1, 2, slow);
   const db = join(dir, 'queued.sqlite');
   const run = startCli(['run', sphereConfig, '--db', db, '--max-iterations', String(iterations), '--queue', redis.url, '--quiet'], env);
-  await until(db, 8, run.done);
+  await untilCommitted(db, 8, run.done);
   doomed!.child.kill('SIGKILL');
   t.is((await doomed!.done).signal, 'SIGKILL');
   // Its jobs in hand are still claimed in Redis: the kill landed in the middle of them.
@@ -102,7 +91,7 @@ queueTest('Redis killed and restarted empty in the middle of a run: the coordina
   startWorkers(t, redis, 2, 1, { SPHERE_BUSY_MS: '30', SPHERE_JITTER_MS: '6' });
   const db = join(dir, 'queued.sqlite');
   const run = startCli(['run', sphereConfig, '--db', db, '--max-iterations', String(iterations), '--queue', redis.url, '--quiet'], env);
-  await until(db, 10, run.done);
+  await untilCommitted(db, 10, run.done);
   await redis.kill();
   const before = committedIterations(db);
   t.true(before < iterations, 'Redis went away before the run ended');
@@ -124,7 +113,7 @@ queueTest('the coordinator SIGKILLed and resumed with --queue ends as an uninter
   startWorkers(t, redis, 2, 1, { SPHERE_BUSY_MS: '20', SPHERE_JITTER_MS: '6' });
   const db = join(dir, 'queued.sqlite');
   const run = startCli(['run', sphereConfig, '--db', db, '--max-iterations', String(iterations), '--queue', redis.url, '--quiet'], env);
-  await until(db, 15, run.done);
+  await untilCommitted(db, 15, run.done);
   run.child.kill('SIGKILL');
   t.is((await run.done).signal, 'SIGKILL');
   t.true(committedIterations(db) < iterations);
