@@ -69,8 +69,12 @@ export async function startHostileLlm(options: HostileLlmOptions): Promise<Hosti
   const hostile: Record<string, number> = {};
 
   const answer = (body: { seed?: unknown; messages?: Array<{ content?: unknown }> }): string => {
-    // A pure function of the request, so a replay or a resume gets the same answer.
-    const digest = createHash('sha256').update(JSON.stringify([body.seed ?? null, body.messages ?? []])).digest();
+    // A pure function of the request, so a replay or a resume gets the same answer. The engine sends a seed drawn
+    // from the iteration's generator with every request: when there is one it alone picks the answer, since the
+    // prompt quotes earlier failures whose reason may depend on the machine's load (an allocation stopped by its
+    // memory or its CPU limit), and which attacks a search meets should not.
+    const key = typeof body.seed === 'number' ? [body.seed] : [null, body.messages ?? []];
+    const digest = createHash('sha256').update(JSON.stringify(key)).digest();
     const pick = digest.readUInt32BE(0);
     if (pick / 2 ** 32 < honestShare) {
       honest++;

@@ -2,6 +2,7 @@
 // worker alive, each attack recorded with its reason, and the host untouched.
 import test from 'ava';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { setUpCanaries, substitutions } from '../../examples/gauntlet/canaries.js';
@@ -26,8 +27,17 @@ test('a search fed hostile candidates reaches its budget with the host untouched
     const best = conn.prepare("SELECT e.fitness, e.private FROM archive_cells c JOIN evaluations e ON e.variant_id = c.variant_id ORDER BY c.fitness DESC LIMIT 1").get() as { fitness: number; private: string };
     conn.close();
     t.log(`reasons: ${JSON.stringify(reasons)}; hostile answers: ${JSON.stringify(llm.stats().hostile)}`);
-    // Which limit stops an allocation first (memory, or CPU time on a loaded machine) may vary; these may not.
-    for (const reason of ['timeout', 'output-too-large', 'threw', 'no-result']) t.true((reasons[reason] ?? 0) > 0, `no evaluation was recorded as ${reason}`);
+    // The hostile LLM picks its answers by the request's seed alone, so the same attacks are served on every machine
+    // (which limit stops an allocation first, memory or CPU time on a loaded machine, may vary; the attacks may not).
+    const served = llm.stats().hostile;
+    t.true(Object.keys(served).length >= 25, `only ${Object.keys(served).length} distinct attacks were served`);
+    for (const reason of ['timeout', 'threw', 'no-result', 'cascade']) t.true((reasons[reason] ?? 0) > 0, `no evaluation was recorded as ${reason}`);
+    // Every attack served whose corpus entry allows a single outcome left that outcome in the run.
+    const { entries } = JSON.parse(readFileSync(join(root, 'tests/hostile-corpus/corpus.json'), 'utf8')) as { entries: Array<{ file: string; expect: Array<[string, string | null]> }> };
+    for (const entry of entries.filter((e) => (served[e.file] ?? 0) > 0 && e.expect.length === 1 && e.expect[0]![1] !== null)) {
+      const reason = entry.expect[0]![1]!;
+      t.true((reasons[reason] ?? 0) > 0, `${entry.file} was served but no evaluation was recorded as ${reason}`);
+    }
     // Held-out results are stored for people, never shown to the LLM.
     t.deepEqual(Object.keys(JSON.parse(best.private).metrics).sort(), ['heldOutJs', 'heldOutPy']);
     t.false(llm.requestsText().includes('heldOut'));
