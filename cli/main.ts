@@ -2,17 +2,9 @@
 // The `ouroboros` command: argv in, text and an exit code out. The only module that uses yargs.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { exportCommand } from './commands/export-command.js';
-import { forkCommand } from './commands/fork-command.js';
-import { reportCommand } from './commands/report-command.js';
-import { schemaCommand } from './commands/schema-command.js';
-import { serveCommand } from './commands/serve-command.js';
-import { searchCommand } from './commands/search-command.js';
-import { showCommand } from './commands/show-command.js';
-import { statusCommand } from './commands/status-command.js';
-import { tuneCommand } from './commands/tune-command.js';
-import { workerCommand } from './commands/worker-command.js';
 import { EXIT, reportError } from './report-error.js';
+// Each command's module is loaded when it runs, so `status` or `--help` does not load the search, the sandboxes,
+// the LLM client and the queue first.
 
 const argv = hideBin(process.argv);
 const debug = argv.includes('--debug');
@@ -56,8 +48,8 @@ async function main(): Promise<number> {
       }),
     async (a) => {
       code = a.replay !== undefined
-        ? await searchCommand('replay', { replay: a.replay, db: a.db, workers: a.workers, quiet: a.quiet, overwrite: a.overwrite })
-        : await searchCommand('run', { config: a.config, db: a.db, seed: a.seed, workers: a.workers, maxIterations: a.maxIterations, quiet: a.quiet, overwrite: a.overwrite, baseUrl: a.baseUrl, queue: a.queue, queueName: a.queueName, localWorkers: a.localWorkers });
+        ? await (await import('./commands/search-command.js')).searchCommand('replay', { replay: a.replay, db: a.db, workers: a.workers, quiet: a.quiet, overwrite: a.overwrite })
+        : await (await import('./commands/search-command.js')).searchCommand('run', { config: a.config, db: a.db, seed: a.seed, workers: a.workers, maxIterations: a.maxIterations, quiet: a.quiet, overwrite: a.overwrite, baseUrl: a.baseUrl, queue: a.queue, queueName: a.queueName, localWorkers: a.localWorkers });
     })
     .command('resume <db>', 'continue a stopped or finished run exactly where it left off', (y) => y
       .positional('db', { type: 'string', demandOption: true, describe: 'run database' })
@@ -69,7 +61,7 @@ async function main(): Promise<number> {
       .option('queue-name', { type: 'string', describe: 'queue name shared with the workers (default: evaluation.queue.name, else "ouroboros")' })
       .option('local-workers', { type: 'number', describe: 'with --queue, also evaluate on this many local worker threads (default 0: every evaluation goes to the queue)', coerce: (v: unknown) => { const n = Number(v); if (!Number.isInteger(n) || n < 0) throw new Error(`--local-workers must be an integer >= 0 (got ${String(v)})`); return n; } })
       .option('quiet', { type: 'boolean', default: false, describe: 'no live progress, only the summary' }),
-    async (a) => { code = await searchCommand('resume', { db: a.db, workers: a.workers, maxIterations: a.maxIterations, quiet: a.quiet, stealLock: a.stealLock, baseUrl: a.baseUrl, queue: a.queue, queueName: a.queueName, localWorkers: a.localWorkers }); })
+    async (a) => { code = await (await import('./commands/search-command.js')).searchCommand('resume', { db: a.db, workers: a.workers, maxIterations: a.maxIterations, quiet: a.quiet, stealLock: a.stealLock, baseUrl: a.baseUrl, queue: a.queue, queueName: a.queueName, localWorkers: a.localWorkers }); })
     .command('worker <redis-url>', 'take evaluation jobs of queued runs (run --queue) from BullMQ on Redis and evaluate them here, with the limits and sandbox a local run has; Ctrl-C finishes the jobs in hand and stops', (y) => y
       .positional('redis-url', { type: 'string', demandOption: true, describe: 'redis://[:password@]host:port[/db], or rediss:// for TLS (the password may also come from OUROBOROS_REDIS_PASSWORD)' })
       .option('concurrency', { type: 'number', describe: 'evaluations at once, each on its own worker thread (default: one per core)', coerce: positiveInt('concurrency') })
@@ -78,7 +70,7 @@ async function main(): Promise<number> {
       .option('lock-ms', { type: 'number', default: 10000, describe: 'how long a job stays claimed without a sign of life: a worker that dies mid-job (SIGKILL, machine gone) has its job taken again by another after about this', coerce: positiveInt('lock-ms') })
       .option('quiet', { type: 'boolean', default: false, describe: 'no line per job' })
       .example('$0 worker redis://:secret@10.0.0.5:6379 --concurrency 8', 'a worker on a second machine'),
-    async (a) => { code = await workerCommand({ url: a.redisUrl, concurrency: a.concurrency, queue: a.queue, cache: a.cache, quiet: a.quiet, lockMs: a.lockMs }); })
+    async (a) => { code = await (await import('./commands/worker-command.js')).workerCommand({ url: a.redisUrl, concurrency: a.concurrency, queue: a.queue, cache: a.cache, quiet: a.quiet, lockMs: a.lockMs }); })
     .command('fork <source>', 'start a new run from another run\'s state at an iteration (its archive rebuilt from the log), with the same or a changed config; the source is untouched', (y) => y
       .positional('source', { type: 'string', demandOption: true, describe: 'the run database to fork' })
       .option('at', { type: 'number', demandOption: true, describe: 'keep the source\'s iterations 0 to N-1; the fork continues with iteration N', coerce: positiveInt('at') })
@@ -91,23 +83,23 @@ async function main(): Promise<number> {
       .option('quiet', { type: 'boolean', default: false, describe: 'no live progress, only the summary' })
       .example('$0 fork runs/quickstart.sqlite --at 200 --config configs/tuned.json --db runs/tuned.sqlite', 'rewind to iteration 200 and go on with other settings'),
     async (a) => {
-      code = await forkCommand({ source: a.source, at: a.at!, db: a.db, config: a.config, overwrite: a.overwrite, createOnly: a.createOnly, maxIterations: a.maxIterations, workers: a.workers, quiet: a.quiet });
+      code = await (await import('./commands/fork-command.js')).forkCommand({ source: a.source, at: a.at!, db: a.db, config: a.config, overwrite: a.overwrite, createOnly: a.createOnly, maxIterations: a.maxIterations, workers: a.workers, quiet: a.quiet });
     })
     .command('status <db>', 'iterations, evaluations, archive statistics, best variant and operators of a run', (y) => y
       .positional('db', { type: 'string', demandOption: true })
       .option('json', { type: 'boolean', default: false, describe: 'machine-readable output' }),
-    (a) => { code = statusCommand(a.db, a.json); })
+    async (a) => { code = (await import('./commands/status-command.js')).statusCommand(a.db, a.json); })
     .command('export <db>', 'write the elites, one row per elite', (y) => y
       .positional('db', { type: 'string', demandOption: true })
       .option('format', { choices: ['jsonl', 'csv'] as const, default: 'jsonl' as const, describe: 'output format' })
       .option('out', { type: 'string', describe: 'output file (default: standard output)' })
       .option('files', { type: 'string', describe: 'also write each elite\'s files into its own folder under this directory' }),
-    (a) => { code = exportCommand(a.db, a.format, a.out, a.files); })
+    async (a) => { code = (await import('./commands/export-command.js')).exportCommand(a.db, a.format, a.out, a.files); })
     .command('report <db>', 'write one self-contained HTML file of a run: archive heatmap, curves over iterations, operators and arms, evaluation outcomes, lineage of the best with diffs, LLM tokens and cost', (y) => y
       .positional('db', { type: 'string', demandOption: true })
       .option('out', { type: 'string', describe: 'output file (default: <db>.report.html beside the database)' })
       .example('$0 report runs/quickstart.sqlite', 'writes runs/quickstart.report.html; it opens offline'),
-    (a) => { code = reportCommand(a.db, a.out); })
+    async (a) => { code = (await import('./commands/report-command.js')).reportCommand(a.db, a.out); })
     .command('serve <db>', 'serve the report live while a search writes the database (read-only; refreshes as iterations commit)', (y) => y
       .positional('db', { type: 'string', demandOption: true })
       .option('port', { type: 'number', default: 8321, describe: 'TCP port (0: any free port, printed)', coerce: (v: unknown) => {
@@ -116,18 +108,18 @@ async function main(): Promise<number> {
       } })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on; the default keeps the dashboard on this machine' })
       .option('interval', { type: 'number', default: 1000, describe: 'milliseconds between the page\'s refreshes', coerce: positiveInt('interval') }),
-    async (a) => { code = await serveCommand({ db: a.db, port: a.port, host: a.host, intervalMs: a.interval! }); })
+    async (a) => { code = await (await import('./commands/serve-command.js')).serveCommand({ db: a.db, port: a.port, host: a.host, intervalMs: a.interval! }); })
     .command('show <db> <variant>', 'a variant\'s files, evaluation and lineage (a unique prefix of its id is enough)', (y) => y
       .positional('db', { type: 'string', demandOption: true })
       .positional('variant', { type: 'string', demandOption: true })
       .option('json', { type: 'boolean', default: false }),
-    (a) => { code = showCommand(a.db, a.variant, a.json); })
+    async (a) => { code = (await import('./commands/show-command.js')).showCommand(a.db, a.variant, a.json); })
     .command('schema [kind]', 'print the JSON Schema of run configs (or of problem.json, or of tune configs), generated from the engine\'s own schema, so editors complete and check configs', (y) => y
       .positional('kind', { choices: ['run-config', 'problem', 'tune'] as const, default: 'run-config' as const, describe: 'which file the schema describes' })
       .option('out', { type: 'string', describe: 'write it to this file instead of standard output' })
       .example('$0 schema > run-config.schema.json', 'then put "$schema": "./run-config.schema.json" at the top of a config')
       .example('$0 schema problem --out problem.schema.json', 'the same for problem manifests'),
-    (a) => { code = schemaCommand(a.kind, a.out); })
+    async (a) => { code = (await import('./commands/schema-command.js')).schemaCommand(a.kind, a.out); })
     .command('tune [config]', 'tune a run config\'s settings: a search whose variants are run configs, each scored by inner searches on training problems against the base config, then re-run on held-out problems with fresh seeds', (y) => y
       .positional('config', { type: 'string', describe: 'tune config (JSON): base run config, training and held-out problems, seeds, inner budget, metric and search space (docs/tuning.md)' })
       .option('db', { type: 'string', describe: 'the tune run database (default: runs/<tune config name>.sqlite); its problem folder goes in <db>.tune/' })
@@ -145,7 +137,7 @@ async function main(): Promise<number> {
         if (a.resume && a.overwrite) return '--resume continues a tune run and --overwrite replaces it: choose one';
         return true;
       }),
-    async (a) => { code = await tuneCommand({ config: a.config, db: a.db, workers: a.workers, maxTrials: a.maxTrials, resume: a.resume, overwrite: a.overwrite, validate: a.validate, quiet: a.quiet }); })
+    async (a) => { code = await (await import('./commands/tune-command.js')).tuneCommand({ config: a.config, db: a.db, workers: a.workers, maxTrials: a.maxTrials, resume: a.resume, overwrite: a.overwrite, validate: a.validate, quiet: a.quiet }); })
     .option('debug', { type: 'boolean', default: false, describe: 'print stack traces with errors' })
     .epilogue('Exit codes: 0 done, 2 bad input, 3 storage (missing or locked database), 4 evaluator, 5 LLM endpoint failing (resume later) or replay diverged, 130 interrupted, 1 internal error.\n' +
       'A run is one SQLite file; the same config and seed give the same archive. Every command and flag: docs/commands.md; config fields: docs/configuration.md.')

@@ -6,7 +6,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, InterruptedError, OuroborosError, StorageError } from '../../common/errors.js';
 import { EvaluationPool, type EvaluationService } from '../../fitness/evaluation-pool.js';
-import { QueuePool } from '../queue/queue-pool.js';
+import type { QueuePool } from '../queue/queue-pool.js';
 import type { PromptTemplates } from '../../operators/llm/prompt-template.js';
 import type { ArchiveDescription } from '../../archives/archive.js';
 import { describeArchive, storedArchive } from '../config/archive-setup.js';
@@ -163,6 +163,8 @@ async function openPool(problem: Problem, config: RunConfig, workers: number, op
   const localWorkers = options.queue?.localWorkers ?? q?.localWorkers ?? 0;
   const own = localWorkers > 0 ? await local(localWorkers) : null;
   try {
+    // BullMQ and its Redis client take a fifth of a second to load: only a queued run pays for them.
+    const { QueuePool } = await import('../queue/queue-pool.js');
     return await QueuePool.open({
       url, where: options.queue?.url !== undefined ? '--queue' : 'evaluation.queue.url', name: options.queue?.name ?? q?.name ?? 'ouroboros', runId, problem,
       timeoutMs: config.evaluation.timeoutMs, memoryLimitMb: config.evaluation.memoryLimitMb, local: own, localWorkers, ...(options.onWarning ? { onWarning: options.onWarning } : {}),
@@ -183,7 +185,7 @@ interface LlmSide {
 async function drive(store: RunStore, pool: EvaluationService, problem: Problem, config: RunConfig, archive: ArchiveDescription, budget: Budget, workers: number, options: RunOptions, llmSide: LlmSide | null): Promise<RunResult> {
   const started = performance.now();
   // A queued run writes what the queue looks like (depth, workers) for status and serve, every 2 s.
-  const queued = pool instanceof QueuePool ? pool : null;
+  const queued = 'snapshot' in pool ? pool as QueuePool : null;
   const snapshot = async () => {
     if (queued === null) return;
     // At most 2 s: with Redis away the commands wait for it, and a stopping run must not.
