@@ -5,7 +5,7 @@
 // published figures (CMA-MAE paper, pyribs tutorial). The paper's setup (15 emitters x 36, sigma0 0.5, alpha 0.01,
 // threshold_min 0) is kept; its budget (5.4M evaluations) is scaled down, so the published finals are a ceiling,
 // not the same budget. --long runs sphere to 270,000 evaluations, where the pyribs tutorial printed a figure.
-// Run: npm run bench:qd-quality [-- --evaluations N --seeds N --jobs N --long]. Prints figures; asserts nothing.
+// Run: npm run bench:qd-quality [-- --evaluations N --seeds N --jobs N --long --mixes=a,b]. Prints figures; asserts nothing.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -48,8 +48,15 @@ const mixes: Record<string, (d: Domain) => object> = {
     operators: [emitters('param-cma-mae', d.sigma), { type: 'param-iso-line', weight: 1, sigmaIso: d.sigma, sigmaLine: 0.2 }],
     operatorChoice: { policy: 'ucb1' }, archive: { qdOffset: d.offset, metricsInterval: 20, ...soft(d) },
   }),
+  // The same mix with the bandit credited per evaluation: a 36-child generation counts as 36 credits.
+  'mae+line/eval': (d) => ({
+    operators: [emitters('param-cma-mae', d.sigma), { type: 'param-iso-line', weight: 1, sigmaIso: d.sigma, sigmaLine: 0.2 }],
+    operatorChoice: { policy: 'ucb1', credit: 'evaluation' }, archive: { qdOffset: d.offset, metricsInterval: 20, ...soft(d) },
+  }),
 };
-const mixNames = long ? ['cma-mae', 'cma-mae+line'] : Object.keys(mixes);
+const chosen = process.argv.find((a) => a.startsWith('--mixes='))?.slice('--mixes='.length).split(',');
+for (const m of chosen ?? []) if (!(m in mixes)) throw new Error(`--mixes: no mix "${m}" (there are ${Object.keys(mixes).join(', ')})`);
+const mixNames = chosen ?? (long ? ['cma-mae', 'cma-mae+line', 'mae+line/eval'] : Object.keys(mixes));
 
 interface Result { qd: number[]; coverage: number[]; seconds: number; evaluations: number }
 

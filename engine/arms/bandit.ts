@@ -117,24 +117,29 @@ export class Bandit {
   }
 
   /**
-   * Records a reward for `arm`, clamped to [0, 1]. Every arm's discounted count and reward are first
-   * multiplied by gamma, then the arm gets one count and the reward. Throws on NaN or an unknown arm.
+   * Records a reward for `arm`, clamped to [0, 1], `times` times over (a positive integer: one credit per
+   * evaluation of an iteration credited per evaluation). For each credit, every arm's discounted count and
+   * reward are first multiplied by gamma, then the arm gets one count and the reward. Throws on NaN, an
+   * unknown arm or a bad `times`.
    */
-  credit(arm: number, reward: number): void {
+  credit(arm: number, reward: number, times = 1): void {
     this.checkArm(arm);
     if (typeof reward !== 'number' || Number.isNaN(reward)) {
       throw new Error(`reward for arm ${arm} ("${this.labels[arm]}") must be a number in [0, 1] (got ${String(reward)})`);
     }
+    if (!(Number.isInteger(times) && times >= 1)) throw new Error(`credits for arm ${arm} ("${this.labels[arm]}") must be a positive integer (got ${String(times)})`);
     const r = Math.min(1, Math.max(0, reward));
-    if (this.discount !== 1) {
-      for (let i = 0; i < this.count.length; i++) {
-        this.count[i]! *= this.discount;
-        this.reward[i]! *= this.discount;
+    for (let t = 0; t < times; t++) {
+      if (this.discount !== 1) {
+        for (let i = 0; i < this.count.length; i++) {
+          this.count[i]! *= this.discount;
+          this.reward[i]! *= this.discount;
+        }
       }
+      this.credits[arm]! += 1;
+      this.count[arm]! += 1;
+      this.reward[arm]! += r;
     }
-    this.credits[arm]! += 1;
-    this.count[arm]! += 1;
-    this.reward[arm]! += r;
   }
 
   /** Every arm's counters, mean and score, in label order. */

@@ -104,10 +104,18 @@ const llmSchema = z.strictObject({
   }).prefault({}),
 });
 
+/**
+ * What one credit of the bandit stands for. `iteration`: each iteration earns one reward (1 if a child filled a new
+ * cell, 0.5 if one improved a cell, else 0), whatever number of children it made. `evaluation`: each child earns
+ * its own (1, 0.5 or 0) and the iteration counts as that many credits, so an arm is judged per evaluation spent:
+ * fair when a CMA emitter's iteration makes 36 children and a mutation's one.
+ */
+const creditUnit = z.enum(['iteration', 'evaluation']).default('iteration');
+
 const choiceSchema = z.discriminatedUnion('policy', [
   z.strictObject({ policy: z.literal('weights') }),
-  z.strictObject({ policy: z.literal('ucb1'), exploration: z.number().min(0).default(Math.SQRT2), discount: z.number().gt(0).max(1).default(1) }),
-  z.strictObject({ policy: z.literal('thompson'), discount: z.number().gt(0).max(1).default(1) }),
+  z.strictObject({ policy: z.literal('ucb1'), exploration: z.number().min(0).default(Math.SQRT2), discount: z.number().gt(0).max(1).default(1), credit: creditUnit }),
+  z.strictObject({ policy: z.literal('thompson'), discount: z.number().gt(0).max(1).default(1), credit: creditUnit }),
 ]);
 
 export const runConfigSchema = z.strictObject({

@@ -1,5 +1,6 @@
 // Turns one finished iteration into archive insertions and the record that commit() writes.
 import type { PromptVariantRow } from '../store/prompt-records.js';
+import type { RunConfig } from '../config/config-schema.js';
 import type { AddResult, Archive, ArchiveStats, Elite } from '../../archives/archive.js';
 import { resultOf, type IslandModel } from '../../archives/island-model.js';
 import type { Evaluation, Variant } from '../../common/types.js';
@@ -34,7 +35,7 @@ export interface IterationOutcome {
  * iteration evaluated a duplicate never depends on timing.
  */
 export function buildRecord(i: number, outcome: IterationOutcome, store: RunStore, islands: IslandModel,
-  extra: Pick<IterationRecord, 'elapsedMs' | 'arm' | 'llm'> & { metricsInterval: number }): IterationRecord {
+  extra: Pick<IterationRecord, 'elapsedMs' | 'arm' | 'llm'> & { metricsInterval: number; creditUnit: CreditUnit }): IterationRecord {
   // Evaluations written by this record: a child identical to an earlier child of the same iteration reuses it.
   const written = new Map<string, Evaluation>();
   const elites: Elite[] = [];
@@ -84,7 +85,7 @@ export function buildRecord(i: number, outcome: IterationOutcome, store: RunStor
     elapsedMs: extra.elapsedMs,
     arm: extra.arm,
     llm: extra.llm,
-    reward: rewardOf(children),
+    reward: rewardOf(children, extra.creditUnit),
     ...(i % extra.metricsInterval === 0 ? { qdMetrics: qdMetricsOf(i, islands) } : {}),
   };
 }
@@ -106,9 +107,30 @@ export function qdMetricsOf(i: number, islands: IslandModel): QdMetricsRow[] {
   return [row(-1, islands.stats()), ...islands.islands.map((island, k) => row(k, island.result.stats()))];
 }
 
-/** The bandit's reward for an iteration: 1 if a child filled a new cell, 0.5 if one improved a cell's elite, else 0. */
-export function rewardOf(children: readonly Pick<ChildRecord, 'addStatus'>[]): number {
+/**
+ * The bandit's reward for an iteration. Credited per iteration: 1 if a child filled a new cell, 0.5 if one
+ * improved a cell's elite, else 0. Credited per evaluation: the mean over its children of the same 1, 0.5 or 0
+ * (0 without children), credited once per child (creditsOf).
+ */
+export function rewardOf(children: readonly Pick<ChildRecord, 'addStatus'>[], unit: CreditUnit = 'iteration'): number {
+  if (unit === 'evaluation') {
+    let sum = 0;
+    for (const c of children) sum += c.addStatus === 'new' ? 1 : c.addStatus === 'improved' ? 0.5 : 0;
+    return children.length === 0 ? 0 : sum / children.length;
+  }
   if (children.some((c) => c.addStatus === 'new')) return 1;
   if (children.some((c) => c.addStatus === 'improved')) return 0.5;
   return 0;
+}
+
+/** What one bandit credit stands for (operatorChoice.credit); fixed weights credit per iteration. */
+export type CreditUnit = 'iteration' | 'evaluation';
+
+export function creditUnitOf(choice: RunConfig['operatorChoice']): CreditUnit {
+  return choice.policy === 'weights' ? 'iteration' : choice.credit;
+}
+
+/** How many credits an iteration with `children` children earns: one, or one per child (at least one: a failed call cost too). */
+export function creditsOf(children: number, unit: CreditUnit): number {
+  return unit === 'evaluation' ? Math.max(1, children) : 1;
 }

@@ -14,7 +14,7 @@ import { islandsFor, selectionInfo } from '../config/archive-setup.js';
 import { committedBudgetSpent, type Progress, type StopReason } from './budget.js';
 import { seedFailure, type EngineOptions } from './engine-options.js';
 import { InFlightIterations } from './in-flight-iterations.js';
-import { buildRecord, type ChildOutcome, type IterationOutcome } from './iteration-record.js';
+import { buildRecord, creditsOf, creditUnitOf, type ChildOutcome, type CreditUnit, type IterationOutcome } from './iteration-record.js';
 import { PromptEvolution, type LaunchedPrompt } from './prompt-evolution.js';
 import { OperatorStates } from './operator-states.js';
 import { recheckBest } from './recheck.js';
@@ -44,6 +44,7 @@ export class SearchEngine {
   private readonly evaluationsOf: VariantEvaluations;
   private readonly bandit: Bandit;
   private readonly armIndex: Map<string, number>;
+  private readonly creditUnit: CreditUnit;
   private readonly depth: number;
   /** Aborted on a second Ctrl-C or when the LLM endpoint fails for good: the signal operators get, to give up their calls. */
   private readonly stopCalls = new AbortController();
@@ -73,6 +74,7 @@ export class SearchEngine {
     this.islands = islandsFor(o.config, o.archive);
     this.bandit = new Bandit(o.arms.map((a) => a.label), o.arms.map((a) => a.weight), o.policy);
     this.armIndex = new Map(o.arms.map((a, k) => [a.label, k]));
+    this.creditUnit = creditUnitOf(o.config.operatorChoice);
     // Not the run's signal: on a first Ctrl-C the calls in flight are answered and stored (paid for once);
     // only a second Ctrl-C or a fatal error gives them up.
     this.operatorSignal = this.stopCalls.signal;
@@ -196,7 +198,10 @@ export class SearchEngine {
     let batch: Elite[] = [];
     let evaluations = 0;
     let stopped = false;
+    let credit: { arm: string | null; reward: number | null; llm: { calls: number; tokens: number; cost: number } } = { arm: null, reward: null, llm: { calls: 0, tokens: 0, cost: 0 } };
     const finish = (c: number): void => {
+      // Credited once the iteration's children are counted (per evaluation, each is a credit), before any later choice.
+      this.credit(credit.arm, credit.reward, credit.llm, creditsOf(children, this.creditUnit));
       // The same IslandModel.apply as the live commit (buildRecord), so the islands come out the same.
       this.noteApplied(parentIds, children, this.islands.apply(c, island, batch).cells);
       if (c === 0 && this.islands.stats().filledCells === 0) {
@@ -227,7 +232,7 @@ export class SearchEngine {
         children = 0;
         batch = [];
         if (weighted && current > 0) this.pullLogged(current, row.arm);
-        this.credit(row.arm, row.reward, row.llm);
+        credit = { arm: row.arm, reward: row.reward, llm: row.llm };
         this.evolution?.replayCommit(current, row.reward);
       }
       if (row.variantId !== null) children++;
@@ -343,10 +348,10 @@ export class SearchEngine {
   private commit(i: number, outcome: IterationOutcome): EvaluatorError | null {
     const llm = this.o.llm?.gateway.takeUsage(i) ?? { calls: 0, tokens: 0, cost: 0 };
     const arm = outcome.arm < 0 ? 'seed' : this.o.arms[outcome.arm]!.label;
-    const record = buildRecord(i, outcome, this.o.store, this.islands, { elapsedMs: this.elapsedMs(), arm, llm, metricsInterval: this.o.config.archive.metricsInterval });
+    const record = buildRecord(i, outcome, this.o.store, this.islands, { elapsedMs: this.elapsedMs(), arm, llm, metricsInterval: this.o.config.archive.metricsInterval, creditUnit: this.creditUnit });
     this.o.store.commit(record);
     this.states?.commit(i, arm, outcome.parentIds, record);
-    this.credit(arm, record.reward, llm);
+    this.credit(arm, record.reward, llm, creditsOf(record.children.length, this.creditUnit));
     if (i === 0) this.evolution?.commitSeed();
     else this.evolution?.commit(i, outcome.prompts?.bred, outcome.prompts?.choice, record.reward);
     this.noteApplied(record.parentIds, record.children.length, record.cells);
@@ -377,13 +382,13 @@ export class SearchEngine {
   }
 
   /** Credits the bandit with a committed iteration's reward and adds up its LLM usage; identical live and in replay. */
-  private credit(arm: string | null, reward: number | null, llm: { calls: number; tokens: number; cost: number }): void {
+  private credit(arm: string | null, reward: number | null, llm: { calls: number; tokens: number; cost: number }, credits: number): void {
     this.llmUsage = { calls: this.llmUsage.calls + llm.calls, tokens: this.llmUsage.tokens + llm.tokens, cost: this.llmUsage.cost + llm.cost };
     this.llmMax = { tokens: Math.max(this.llmMax.tokens, llm.tokens), cost: Math.max(this.llmMax.cost, llm.cost) };
     if (arm === null || arm === 'seed' || reward === null) return;
     const k = this.armIndex.get(arm);
     if (k === undefined) throw new InternalError(`iteration log names arm "${arm}", which the run's config does not have`);
-    this.bandit.credit(k, reward);
+    this.bandit.credit(k, reward, credits);
   }
 
   /** The arms' statistics as the bandit sees them now. */

@@ -12,6 +12,7 @@ import { Bandit, type ArmStats } from '../arms/bandit.js';
 import type { LedgerSummary } from '../store/llm-records.js';
 import { armSpecs, policyOf } from '../arms/operator-registry.js';
 import { OperatorStates } from '../loop/operator-states.js';
+import { creditsOf, creditUnitOf } from '../loop/iteration-record.js';
 import type { QueueSnapshot } from '../queue/queue-pool.js';
 import { RunStore, type QdMetricsRow } from '../store/run-store.js';
 
@@ -223,11 +224,12 @@ export class RunReader {
     const bandit = new Bandit(specs.map((a) => a.label), specs.map((a) => a.weight), policyOf(config));
     const index = new Map(specs.map((a, k) => [a.label, k]));
     const pulls = specs.map(() => 0);
+    const unit = creditUnitOf(config.operatorChoice);
     for (const row of this.hasTable('llm_calls') ? this.store.armCredits() : []) {
       const k = row.arm === null ? undefined : index.get(row.arm);
       if (k === undefined || row.reward === null) continue;
       pulls[k]!++;
-      bandit.credit(k, row.reward);
+      bandit.credit(k, row.reward, creditsOf(row.children, unit));
     }
     return bandit.stats().map((a, k) => ({ ...a, pulls: pulls[k]! }));
   }

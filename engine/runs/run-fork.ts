@@ -7,7 +7,7 @@ import type { DescriptorSpec, ParamSpace, VariantFiles } from '../../common/type
 import type { PromptTemplates } from '../../operators/llm/prompt-template.js';
 import { describeArchive, islandsFor, storedArchive } from '../config/archive-setup.js';
 import type { ProblemManifest, RunConfig } from '../config/config-schema.js';
-import { buildRecord, type IterationOutcome } from '../loop/iteration-record.js';
+import { buildRecord, creditUnitOf, type IterationOutcome } from '../loop/iteration-record.js';
 import { loadTemplates, promptsDir, usesLlm } from '../llm/llm-setup.js';
 import { loadRunConfig, storedConfig } from '../config/load-config.js';
 import { armSpecs, statefulArms } from '../arms/operator-registry.js';
@@ -151,7 +151,7 @@ function copyIterations(source: RunStore, store: RunStore, config: RunConfig, ar
         return { variant: { ...rest, ...(note !== null ? { note } : {}) }, evaluation: stored?.iteration === row.iteration ? stored.evaluation : null };
       }),
     };
-    const record = buildRecord(row.iteration, outcome, store, islands, { elapsedMs: 0, arm: row.arm ?? 'seed', llm: row.llm, metricsInterval: config.archive.metricsInterval });
+    const record = buildRecord(row.iteration, outcome, store, islands, { elapsedMs: 0, arm: row.arm ?? 'seed', llm: row.llm, metricsInterval: config.archive.metricsInterval, creditUnit: creditUnitOf(config.operatorChoice) });
     store.commit(record);
     states?.commit(row.iteration, row.arm ?? 'seed', row.parentIds, record);
   }

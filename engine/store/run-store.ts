@@ -384,8 +384,8 @@ export class RunStore {
   attempts(): AttemptRecords { return (this.attemptRecords ??= new AttemptRecords(this.db)); } emitters(): EmitterRecords { return (this.emitterRecords ??= new EmitterRecords(this.db, this.writable)); }
 
   /** Arm and reward of every committed iteration, in order: what the bandit was credited with. */
-  armCredits(): Array<{ iteration: number; arm: string | null; reward: number | null }> {
-    return this.db.prepare('SELECT iteration, arm, reward FROM iterations ORDER BY iteration').all() as ReturnType<RunStore['armCredits']>;
+  armCredits(): Array<{ iteration: number; arm: string | null; reward: number | null; children: number }> {
+    return this.db.prepare('SELECT i.iteration, i.arm, i.reward, (SELECT count(*) FROM children c WHERE c.iteration = i.iteration) AS children FROM iterations i ORDER BY i.iteration').all() as ReturnType<RunStore['armCredits']>;
   }
 
   /** Releases the lock (if held) and closes the file. Safe to call twice. */

@@ -17,7 +17,7 @@ type Json = Record<string, unknown>;
 
 /** Keys of a selection strategy's or bandit policy's own options, so a value applies only where it means something. */
 const SELECTION_OPTIONS: Record<string, string> = { size: 'tournament', exponent: 'rank', sharpness: 'score-children', neighbours: 'novelty' };
-const CHOICE_OPTIONS: Record<string, string[]> = { exploration: ['ucb1'], discount: ['ucb1', 'thompson'] };
+const CHOICE_OPTIONS: Record<string, string[]> = { exploration: ['ucb1'], discount: ['ucb1', 'thompson'], credit: ['ucb1', 'thompson'] };
 const CMA = ['param-cma-me', 'param-cma-mae'];
 const OPERATOR_OPTIONS: Record<string, string[]> = {
   weight: ['param-mutation', 'param-crossover', 'param-iso-line', 'param-cma-me', 'param-cma-mae', 'llm-diff', 'llm-rewrite', 'llm-crossover'],

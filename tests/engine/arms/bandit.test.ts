@@ -220,3 +220,18 @@ test('Thompson choices depend only on the state and the rng', (t) => {
   const run = () => simulate(new Bandit(labels, [1, 1, 1], { kind: 'thompson', discount: 0.97 }), 300, () => [0.3, 0.6, 0.5], 9);
   t.deepEqual(run(), run());
 });
+
+test('credit(arm, r, k) is k credits of r: counts, discounting and choices as k single calls', (t) => {
+  for (const [name, policy] of [...learners, ['ucb1 discounted', { ...ucb1, discount: 0.9 }] as [string, LearningPolicy]]) {
+    const once = new Bandit(labels, [1, 1, 1], policy);
+    const many = new Bandit(labels, [1, 1, 1], policy);
+    for (const [arm, r, k] of [[0, 0.5, 3], [1, 1, 1], [2, 0, 36], [0, 0.25, 2]] as const) {
+      once.credit(arm, r, k);
+      for (let j = 0; j < k; j++) many.credit(arm, r);
+    }
+    t.deepEqual(once.toJSON(), many.toJSON(), name);
+    t.is(once.toJSON().arms[2]!.credits, 36, name);
+  }
+  const bandit = new Bandit(labels, [1, 1, 1], ucb1);
+  for (const bad of [0, -1, 1.5, Number.NaN]) t.throws(() => bandit.credit(0, 1, bad), { message: /must be a positive integer/ });
+});

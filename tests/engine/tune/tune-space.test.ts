@@ -18,7 +18,7 @@ const base = parse({
 
 test('tunable keys: operator settings by name, selection and bandit options, islands; archive, budget and unknown names are refused with the reason', (t) => {
   for (const key of ['operators.mutate.sigma', 'operators.mutate.rate', 'operators.mutate.weight', 'operators.param-crossover.blend',
-    'selection.strategy', 'selection.size', 'selection.exponent', 'operatorChoice.policy', 'operatorChoice.discount', 'islands.count', 'pipelineDepth', 'evaluation.recheck.count']) {
+    'selection.strategy', 'selection.size', 'selection.exponent', 'operatorChoice.policy', 'operatorChoice.discount', 'operatorChoice.credit', 'islands.count', 'pipelineDepth', 'evaluation.recheck.count']) {
     t.is(whyNotTunable(key, base), undefined, key);
   }
   t.regex(whyNotTunable('operators.mutat.sigma', base)!, /no operator named "mutat" \(it has mutate, param-crossover\)/);
@@ -36,6 +36,7 @@ test('defaults come from the base config, with the schema\'s and the operators\'
   t.is(baseValue('selection.size', base), 4);
   t.is(baseValue('selection.exponent', base), 1);
   t.is(baseValue('operatorChoice.discount', base), 1);
+  t.is(baseValue('operatorChoice.credit', base), 'iteration');
   t.is(baseValue('islands.migrationInterval', base), 50);
   t.deepEqual(seedPoint({ 'operators.mutate.weight': { type: 'float', min: 0, max: 5 }, 'selection.strategy': { type: 'categorical', values: ['uniform', 'tournament'] } }, base),
     { 'operators.mutate.weight': 3, 'selection.strategy': 'tournament' });
@@ -49,8 +50,8 @@ test('a point becomes a valid run config; options of another strategy or policy 
   const b = parse(applySettings(base, { 'selection.strategy': 'uniform', 'selection.size': 7, 'operatorChoice.discount': 0.9 }));
   t.deepEqual(b.selection, { strategy: 'uniform' });
   t.deepEqual(b.operatorChoice, { policy: 'weights' });
-  const c = parse(applySettings(base, { 'operatorChoice.policy': 'thompson', 'operatorChoice.discount': 0.9, 'operatorChoice.exploration': 3 }));
-  t.deepEqual(c.operatorChoice, { policy: 'thompson', discount: 0.9 });
+  const c = parse(applySettings(base, { 'operatorChoice.policy': 'thompson', 'operatorChoice.discount': 0.9, 'operatorChoice.exploration': 3, 'operatorChoice.credit': 'evaluation' }));
+  t.deepEqual(c.operatorChoice, { policy: 'thompson', discount: 0.9, credit: 'evaluation' });
   t.is((base.operators[0] as { sigma: number }).sigma, 0.2, 'the base is not changed');
 });
 
