@@ -3,6 +3,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 
+const hasSetpriv = existsSync('/usr/bin/setpriv');
+
 export const hasRedis = existsSync('/usr/bin/redis-server') || spawnSync('sh', ['-c', 'command -v redis-server']).status === 0;
 
 async function freePort(): Promise<number> {
@@ -36,7 +38,10 @@ export async function startRedis(options: { password?: string } = {}): Promise<T
   const port = await freePort();
   let child: ChildProcess | null = null;
   const start = async () => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(options.password ? ['--requirepass', options.password] : [])], { stdio: 'ignore' });
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...(options.password ? ['--requirepass', options.password] : [])];
+    // Under setpriv --pdeathsig the kernel kills the server when this test process dies, however it dies (an ava
+    // timeout, a crash, SIGKILL), so no redis-server outlives its test.
+    child = hasSetpriv ? spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'redis-server', ...args], { stdio: 'ignore' }) : spawn('redis-server', args, { stdio: 'ignore' });
     for (let k = 0; k < 200 && !(await answers(port)); k++) await new Promise((r) => setTimeout(r, 25));
   };
   const kill = async () => {
