@@ -3,7 +3,7 @@
 // keeps some on this machine's own pool).
 import type { Evaluation } from '../../common/types.js';
 import type { EvaluationInput } from '../../fitness/evaluator.js';
-import type { EvaluationPool, EvaluationService, PoolStats } from '../../fitness/evaluation-pool.js';
+import type { EvaluationService, PoolStats } from '../../fitness/evaluation-pool.js';
 import type { Problem } from '../config/problem.js';
 import { Job, Queue, QueueEvents } from './bullmq.js';
 import { packProblem } from './problem-pack.js';
@@ -22,7 +22,7 @@ export interface QueuePoolOptions {
   timeoutMs: number;
   memoryLimitMb: number;
   /** This machine's own pool, used beside the queue while it has a free worker; null: every evaluation is queued. */
-  local: EvaluationPool | null;
+  local: EvaluationService | null;
   localWorkers: number;
   /** How often jobs in flight are checked in Redis (results whose event was missed, jobs lost with a Redis restart). */
   pollMs?: number;

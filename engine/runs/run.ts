@@ -6,6 +6,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, InterruptedError, OuroborosError, StorageError } from '../../common/errors.js';
 import { EvaluationPool, type EvaluationService } from '../../fitness/evaluation-pool.js';
+import type { SharedPools } from '../../fitness/shared-pools.js';
 import type { QueuePool } from '../queue/queue-pool.js';
 import type { PromptTemplates } from '../../operators/llm/prompt-template.js';
 import type { ArchiveDescription } from '../../archives/archive.js';
@@ -32,6 +33,8 @@ export interface RunOptions {
   maxIterations?: number;
   /** Replace an existing run database at the same path (refused while another process writes it). */
   overwrite?: boolean;
+  /** Local pools to take the run's pool from and leave open when it ends (the same problem and limits share one). */
+  pools?: SharedPools;
   /** Stops launching new iterations; those in flight are committed. */
   signal?: AbortSignal;
   onProgress?: (progress: Progress) => void;
@@ -149,14 +152,17 @@ export async function resumeRun(dbFile: string, options: Omit<RunOptions, 'db' |
 /** The local pool, or with a queue (--queue, else evaluation.queue) the queue beside `localWorkers` local ones. */
 async function openPool(problem: Problem, config: RunConfig, workers: number, options: RunOptions = {}, runId = 'local'): Promise<EvaluationService> {
   if (!Number.isInteger(workers) || workers < 1) throw new ConfigError('--workers', [`must be a positive integer (got ${workers})`]);
-  const local = (n: number) => EvaluationPool.open({
-    evaluatorPath: problem.evaluatorPath,
-    descriptors: problem.descriptors,
-    workers: n,
-    timeoutMs: config.evaluation.timeoutMs,
-    memoryLimitMb: config.evaluation.memoryLimitMb,
-    stages: problem.stages,
-  });
+  const local = (n: number) => {
+    const spec = {
+      evaluatorPath: problem.evaluatorPath,
+      descriptors: problem.descriptors,
+      workers: n,
+      timeoutMs: config.evaluation.timeoutMs,
+      memoryLimitMb: config.evaluation.memoryLimitMb,
+      stages: problem.stages,
+    };
+    return options.pools ? options.pools.get(JSON.stringify(spec), () => EvaluationPool.open(spec)) : EvaluationPool.open(spec);
+  };
   const q = config.evaluation.queue;
   const url = options.queue?.url ?? q?.url;
   if (url === undefined) return local(workers);

@@ -4,10 +4,19 @@
 // `job` (the same module's second export) runs one inner search, for baselines and validation.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
+import { SharedPools } from '../../fitness/shared-pools.js';
 import type { EvaluationInput, EvaluatorResult } from '../../fitness/evaluator.js';
 import { check, runConfigSchema, type RunConfig } from '../config/config-schema.js';
 import { applySettings, configDescriptors } from './tune-space.js';
 import { innerScore, type TuneTask } from './tune-task.js';
+
+/**
+ * In a tune run's worker thread, the inner searches of one problem share a one-worker pool for the thread's life
+ * (it ends with the thread), instead of starting a worker and loading the evaluator for every inner search. On the
+ * main thread (a library caller) each inner search has its own pool, which does not outlive it.
+ */
+const pools = isMainThread ? undefined : new SharedPools();
 
 function taskOf(problemDir: string): TuneTask {
   return JSON.parse(readFileSync(join(problemDir, 'task.json'), 'utf8')) as TuneTask;
@@ -31,7 +40,7 @@ export async function evaluate(input: EvaluationInput): Promise<EvaluatorResult>
   const lines: string[] = [];
   for (const problem of task.train) {
     const scores: number[] = [];
-    for (const seed of task.seeds) scores.push(await innerScore(config, problem, seed, task));
+    for (const seed of task.seeds) scores.push(await innerScore(config, problem, seed, task, pools));
     const mean = scores.reduce((a, b) => a + b, 0) / scores.length;
     const ratio = mean / task.baseline[problem.name]!;
     ratios.push(ratio);
@@ -55,6 +64,6 @@ export async function job(input: EvaluationInput): Promise<EvaluatorResult> {
   if (spec === null) throw new Error('job.json is missing');
   const problem = (spec.set === 'train' ? task.train : task.heldOut).find((p) => p.name === spec.problem);
   if (problem === undefined) throw new Error(`no ${spec.set} problem named ${spec.problem}`);
-  const score = await innerScore(configAt(task, spec.values), problem, spec.seed, task);
+  const score = await innerScore(configAt(task, spec.values), problem, spec.seed, task, pools);
   return { fitness: score, descriptors: { mutationShare: 0, exploration: 0 } };
 }

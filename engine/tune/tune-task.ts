@@ -7,6 +7,7 @@ import { threadId } from 'node:worker_threads';
 import type { RunConfig, TuneConfig } from '../config/config-schema.js';
 import { RunReader } from '../output/run-reader.js';
 import { startRun } from '../runs/run.js';
+import type { SharedPools } from '../../fitness/shared-pools.js';
 import type { ParamSpec } from './tune-space.js';
 
 export type TuneMetric = TuneConfig['metric'];
@@ -42,8 +43,11 @@ export interface TuneTask {
   baseline?: Record<string, number>;
 }
 
-/** Scores `config` on one problem and seed: runs the inner search (one worker, its own temporary database) and reads the metric. */
-export async function innerScore(config: RunConfig, problem: TuneProblemRef, seed: number, task: Pick<TuneTask, 'budget' | 'metric' | 'scratch'>): Promise<number> {
+/**
+ * Scores `config` on one problem and seed: runs the inner search (one worker, its own temporary database) and reads
+ * the metric. With `pools`, the inner search takes its one-worker pool from them and leaves it open for the next.
+ */
+export async function innerScore(config: RunConfig, problem: TuneProblemRef, seed: number, task: Pick<TuneTask, 'budget' | 'metric' | 'scratch'>, pools?: SharedPools): Promise<number> {
   const dir = join(task.scratch, `${process.pid}-${threadId}-${randomUUID()}`);
   mkdirSync(dir, { recursive: true });
   try {
@@ -58,7 +62,7 @@ export async function innerScore(config: RunConfig, problem: TuneProblemRef, see
     delete inner.db;
     const file = join(dir, 'config.json');
     writeFileSync(file, JSON.stringify(inner));
-    const result = await startRun(file, { db: join(dir, 'run.sqlite'), workers: 1 });
+    const result = await startRun(file, { db: join(dir, 'run.sqlite'), workers: 1, ...(pools ? { pools } : {}) });
     if (result.stopReason === 'interrupted' || result.stopReason === 'aborted') throw new Error(`the inner search of ${problem.name} (seed ${seed}) was interrupted`);
     const reader = RunReader.open(result.db);
     try {
