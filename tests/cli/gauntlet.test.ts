@@ -52,13 +52,13 @@ test('a search fed hostile candidates reaches its budget with the host untouched
 
 test('the gauntlet runner plants its own canaries, runs the search and reports the host untouched', async (t) => {
   const db = join(tempDir(), 'runner.sqlite');
-  const child = spawn(process.execPath, ['--import=tsx', join(root, 'examples/gauntlet/run-gauntlet.ts'), '--db', db, '--max-iterations', '40', '--workers', '2', '--quiet'], { cwd: root });
+  const child = spawn(process.execPath, ['--import=tsx', join(root, 'examples/gauntlet/run-gauntlet.ts'), '--db', db, '--max-iterations', '20', '--workers', '2', '--quiet'], { cwd: root });
   let out = '';
   child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   t.is(code, 0, out);
-  t.regex(out, /stopped: iteration budget reached after 40 iterations/);
+  t.regex(out, /stopped: iteration budget reached after 20 iterations/);
   t.regex(out, /the hostile LLM answered \d+ requests: \d+ honest fixes, \d+ hostile candidates/);
   t.regex(out, /host untouched: no connection reached the listener/);
 });
