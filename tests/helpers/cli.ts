@@ -16,9 +16,12 @@ export function tempDir(prefix = 'ouroboros-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Starts the CLI; the caller may signal the child before awaiting `done`. */
+/**
+ * Starts the CLI; the caller may signal the child before awaiting `done`. The sphere fixture's evaluations wait
+ * rather than spin (SPHERE_IDLE), unless `env` says otherwise.
+ */
 export function startCli(args: string[], env: Record<string, string> = {}, cwd = root): { child: ChildProcess; done: Promise<CliResult> } {
-  const child = spawn(process.execPath, [cliPath, ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [cliPath, ...args], { cwd, env: { ...process.env, SPHERE_IDLE: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (d: Buffer) => { stdout += d.toString(); });
