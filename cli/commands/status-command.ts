@@ -42,7 +42,9 @@ export function formatStatus(s: RunStatus): string {
     lines.push(`  ${o.operator.padEnd(18)}${String(o.uses).padStart(7)}${String(o.failures).padStart(8)}${String(o.evaluationFailures).padStart(10)}${String(o.newCells).padStart(6)}${String(o.improvements).padStart(10)}${pct(o.successRate).padStart(9)}`);
   }
   if (s.llm.calls > 0 || s.operatorChoice.policy !== 'weights' || s.arms.length !== s.operators.length) {
-    const policy = Object.entries(s.operatorChoice).map(([k, v]) => (k === 'policy' ? String(v) : `${k} ${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`)).join(', ');
+    // The credit unit is named only when it is not the default (per iteration), as older runs showed it.
+    const policy = Object.entries(s.operatorChoice).filter(([k, v]) => !(k === 'credit' && v === 'iteration'))
+      .map(([k, v]) => (k === 'policy' ? String(v) : k === 'credit' ? `credit per ${String(v)}` : `${k} ${typeof v === 'number' ? Number(v.toPrecision(4)) : v}`)).join(', ');
     lines.push(`arms (${policy}):`);
     lines.push(`  ${'arm'.padEnd(44)}${'pulls'.padStart(7)}${'mean reward'.padStart(13)}${'score'.padStart(9)}`);
     for (const a of s.arms) {

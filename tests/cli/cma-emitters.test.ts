@@ -46,6 +46,7 @@ test('a CMA-MAE run gives the same archive and log with 1 or 2 workers, and stor
   t.true(rows.every((p) => p.n <= 3), JSON.stringify(rows));
   const status = await runCli(['status', one]);
   t.regex(status.stdout, /mae emitter 0: generation \d+, sigma [\d.e-]+, \d+ restart/);
+  t.regex(status.stdout, /arms \(ucb1, exploration 1\.414, discount 1, credit per evaluation\):/);
 });
 
 test('a CMA-MAE run killed with SIGKILL and resumed ends as the uninterrupted run', async (t) => {
