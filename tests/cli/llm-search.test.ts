@@ -63,26 +63,30 @@ test('an LLM search improves circle packing over HTTP; status shows arms and cos
   const server = await startMutatingLlm();
   const dir = tempDir();
   const db = join(dir, 'run.sqlite');
-  const secret = 'sk-test-THIS-KEY-MUST-NOT-BE-STORED-1234567890';
-  const run = await runCli(['run', circleConfig(dir), '--db', db, '--quiet', '--base-url', server.baseURL], { OPENAI_API_KEY: secret });
-  t.is(run.code, 0, run.stderr);
-  t.regex(run.stdout, /LLM endpoint: http:\/\/127\.0\.0\.1:\d+\/v1 \(from --base-url\)/);
-  t.regex(run.stdout, /LLM: \d+ calls, \d+ tokens, \$\d+\.\d{4} in all/);
-  const status = JSON.parse((await runCli(['status', db, '--json'])).stdout);
-  t.true(status.best.fitness > status.seedVariant.fitness, `best ${status.best.fitness} vs seed ${status.seedVariant.fitness}`);
-  t.is(status.llm.calls, server.stats().requests, 'every request the server answered is in the ledger, once');
-  t.true(status.llm.cost > 0);
-  t.is(status.arms.length, 4);
-  t.is(status.arms.reduce((s: number, a: { pulls: number }) => s + a.pulls, 0), 47, 'every iteration but the seed is credited to its arm');
-  const text = (await runCli(['status', db])).stdout;
-  t.regex(text, /arms \(thompson, discount 0\.98\):/);
-  t.regex(text, /llm-diff\|loopback-mutator\|t=0\.5/);
-  t.regex(text, /LLM: \d+ calls \(ok \d+\), \d+ tokens in, \d+ out, cost \$/);
-  for (const file of [db, `${db}-wal`, `${db}-shm`, join(dir, 'run.elites.jsonl'), join(dir, 'run.elites.csv')]) {
-    if (existsSync(file)) t.false(readFileSync(file).includes(secret), `${file} holds the API key`);
+  // A failed assertion ends the test at once: the server is closed in finally, or the file could not exit.
+  try {
+    const secret = 'sk-test-THIS-KEY-MUST-NOT-BE-STORED-1234567890';
+    const run = await runCli(['run', circleConfig(dir), '--db', db, '--quiet', '--base-url', server.baseURL], { OPENAI_API_KEY: secret });
+    t.is(run.code, 0, run.stderr);
+    t.regex(run.stdout, /LLM endpoint: http:\/\/127\.0\.0\.1:\d+\/v1 \(from --base-url\)/);
+    t.regex(run.stdout, /LLM: \d+ calls, \d+ tokens, \$\d+\.\d{4} in all/);
+    const status = JSON.parse((await runCli(['status', db, '--json'])).stdout);
+    t.true(status.best.fitness > status.seedVariant.fitness, `best ${status.best.fitness} vs seed ${status.seedVariant.fitness}`);
+    t.is(status.llm.calls, server.stats().requests, 'every request the server answered is in the ledger, once');
+    t.true(status.llm.cost > 0);
+    t.is(status.arms.length, 4);
+    t.is(status.arms.reduce((s: number, a: { pulls: number }) => s + a.pulls, 0), 47, 'every iteration but the seed is credited to its arm');
+    const text = (await runCli(['status', db])).stdout;
+    t.regex(text, /arms \(thompson, discount 0\.98\):/);
+    t.regex(text, /llm-diff\|loopback-mutator\|t=0\.5/);
+    t.regex(text, /LLM: \d+ calls \(ok \d+\), \d+ tokens in, \d+ out, cost \$/);
+    for (const file of [db, `${db}-wal`, `${db}-shm`, join(dir, 'run.elites.jsonl'), join(dir, 'run.elites.csv')]) {
+      if (existsSync(file)) t.false(readFileSync(file).includes(secret), `${file} holds the API key`);
+    }
+    t.false(run.stdout.includes(secret) || run.stderr.includes(secret));
+  } finally {
+    await server.close();
   }
-  t.false(run.stdout.includes(secret) || run.stderr.includes(secret));
-  await server.close();
 
   // The endpoint is gone: the replay must answer every call from the stored answers.
   const replayDb = join(dir, 'replay.sqlite');
