@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { StorageError } from '../../common/errors.js';
 import { defaultDbPath } from '../../engine/runs/run.js';
-import { loadTuneConfig, prepareTune, tuneDir } from '../../engine/tune/tune-setup.js';
+import { clearScratch, loadTuneConfig, prepareTune, tuneDir } from '../../engine/tune/tune-setup.js';
 import { formatValidation, validateTune } from '../../engine/tune/tune-validate.js';
 import { EXIT } from '../report-error.js';
 import { searchCommand } from './search-command.js';
@@ -26,7 +26,11 @@ export async function tuneCommand(args: TuneArgs): Promise<number> {
   const say = (line: string) => process.stdout.write(line + '\n');
   if (args.validate !== undefined) {
     if (!existsSync(args.validate)) throw new StorageError(`${args.validate}: no such run database`);
-    say(formatValidation(await validateTune(resolve(args.validate), workers, say)));
+    try {
+      say(formatValidation(await validateTune(resolve(args.validate), workers, say)));
+    } finally {
+      clearScratch(resolve(args.validate));
+    }
     return EXIT.ok;
   }
   const loaded = loadTuneConfig(args.config!);
@@ -42,7 +46,13 @@ export async function tuneCommand(args: TuneArgs): Promise<number> {
     say(`tune run: ${loaded.train.length} training problem(s) x ${loaded.config.seeds} seed(s) per trial, ${Object.keys(loaded.config.space).length} setting(s), metric ${loaded.config.metric}; a trial's score is its mean ratio to the base config (1 = as good)`);
     code = await searchCommand('run', { config: outer, db, workers, maxIterations: args.maxTrials, quiet: args.quiet, overwrite: args.overwrite });
   }
+  // The tune run has ended (this process held it): what its ended workers left in the scratch folder can go.
+  clearScratch(db);
   if (code !== EXIT.ok) return code;
-  say(formatValidation(await validateTune(db, workers, say)));
+  try {
+    say(formatValidation(await validateTune(db, workers, say)));
+  } finally {
+    clearScratch(db);
+  }
   return EXIT.ok;
 }

@@ -1,7 +1,7 @@
 // Loading a tune config and preparing its run: the tune run is an ordinary run whose problem folder
 // (written next to the database) has the search space as its parameters, the tune evaluator, and
 // task.json with the base config's baseline scores.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../../common/errors.js';
 import { EvaluationPool } from '../../fitness/evaluation-pool.js';
@@ -89,6 +89,15 @@ export function loadTuneConfig(file: string): LoadedTune {
 /** The folder beside a tune database that holds its problem, outer config and scratch space. */
 export function tuneDir(db: string): string {
   return db.replace(/\.sqlite$/, '') + '.tune';
+}
+
+/**
+ * Removes the inner searches' temporary folders. Each search removes its own, but not one whose worker was ended
+ * (a trial over its time limit, a killed tune process): call this once the tune run and its validation have ended,
+ * never while another process may still be running them.
+ */
+export function clearScratch(db: string): void {
+  rmSync(join(tuneDir(db), 'scratch'), { recursive: true, force: true });
 }
 
 // The tune evaluator is a sibling module: the .ts file under tsx (tests), the .js one once compiled.

@@ -3,7 +3,7 @@
 // comparison is stored, repeated by --validate, writes a config that `ouroboros run` accepts, and says
 // plainly when tuning did not beat the base.
 import test from 'ava';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { archiveOf, committedIterations, root, runCli, startCli, tempDir, untilCommitted } from '../helpers/cli.js';
@@ -99,6 +99,8 @@ test('a tune run is the same with 1 and 2 workers and after SIGKILL + --resume; 
   t.is(resumed.code, 0, resumed.stderr);
   t.deepEqual(archiveOf(killed), archiveOf(one));
   t.deepEqual(storedValidation(killed).configs, v1.configs);
+  // The killed process's inner searches left their folders; the tune that ended the run removed them.
+  t.false(existsSync(join(`${killed.replace(/\.sqlite$/, '')}.tune`, 'scratch')), 'the scratch folder is removed once the tune has ended');
 
   const again = await runCli(['tune', '--validate', one, '--workers', '2']);
   t.is(again.code, 0, again.stderr);
