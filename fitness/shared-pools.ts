@@ -6,7 +6,8 @@ import type { EvaluationService } from './evaluation-pool.js';
  * Pools by key (what a pool is made of: evaluator, descriptors, stages, workers, limits). get() hands out a
  * view whose close() leaves the pool open for the next run; abortAll() (an interrupted run) ends the pool for
  * good, and the next get() opens a new one. close() ends them all. Evaluations do not depend on which worker
- * or pool ran them, so sharing changes no result, only the time spent starting workers.
+ * or pool ran them, so sharing changes no result, only the time spent starting workers. A view's stats() are the
+ * pool's since it opened, not one run's.
  */
 export class SharedPools {
   readonly #pools = new Map<string, Promise<EvaluationService>>();
@@ -25,7 +26,8 @@ export class SharedPools {
       saturated: () => pool.saturated(),
       liveWorkers: () => pool.liveWorkers(),
       stats: () => pool.stats(),
-      abortAll: () => { forget(); pool.abortAll(); },
+      // An aborted pool takes no more work: its threads end now, not with the process.
+      abortAll: () => { forget(); pool.abortAll(); void pool.close().catch(() => {}); },
       close: async () => {},
     };
   }

@@ -33,7 +33,7 @@ export interface RunOptions {
   maxIterations?: number;
   /** Replace an existing run database at the same path (refused while another process writes it). */
   overwrite?: boolean;
-  /** Local pools to take the run's pool from and leave open when it ends (the same problem and limits share one). */
+  /** Local pools to take the run's pool from and leave open when it ends (the same problem and limits share one); the result's pool figures are then the pool's since it opened. */
   pools?: SharedPools;
   /** Stops launching new iterations; those in flight are committed. */
   signal?: AbortSignal;

@@ -1,7 +1,8 @@
 // Loading a tune config and preparing its run: the tune run is an ordinary run whose problem folder
 // (written next to the database) has the search space as its parameters, the tune evaluator, and
 // task.json with the base config's baseline scores.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { processIsAlive } from '../store/process-alive.js';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ConfigError } from '../../common/errors.js';
 import { EvaluationPool } from '../../fitness/evaluation-pool.js';
@@ -92,12 +93,21 @@ export function tuneDir(db: string): string {
 }
 
 /**
- * Removes the inner searches' temporary folders. Each search removes its own, but not one whose worker was ended
- * (a trial over its time limit, a killed tune process): call this once the tune run and its validation have ended,
- * never while another process may still be running them.
+ * Removes the inner searches' temporary folders left by this process or by processes no longer alive. Each search
+ * removes its own, but not one whose worker was ended (a trial over its time limit, a killed tune). A folder is
+ * named <pid>-<thread>-<uuid>, so one of another live process (a concurrent `tune --validate`) is left alone; the
+ * scratch folder is the one task.json names (it is absolute), and goes once it is empty.
  */
 export function clearScratch(db: string): void {
-  rmSync(join(tuneDir(db), 'scratch'), { recursive: true, force: true });
+  const taskFile = join(tuneDir(db), 'problem', 'task.json');
+  let scratch = join(tuneDir(db), 'scratch');
+  try { scratch = (JSON.parse(readFileSync(taskFile, 'utf8')) as TuneTask).scratch ?? scratch; } catch { /* no task: the default place */ }
+  if (!existsSync(scratch)) return;
+  for (const entry of readdirSync(scratch)) {
+    const pid = Number(entry.split('-')[0]);
+    if (pid === process.pid || !(Number.isInteger(pid) && pid > 0 && processIsAlive(pid))) rmSync(join(scratch, entry), { recursive: true, force: true });
+  }
+  try { rmdirSync(scratch); } catch { /* another process's folder is still there */ }
 }
 
 // The tune evaluator is a sibling module: the .ts file under tsx (tests), the .js one once compiled.

@@ -36,6 +36,9 @@ test('an aborted run ends its pool for good: the next get() opens a fresh one; a
     const view = await pools.get('a', () => EvaluationPool.open(spec));
     view.abortAll();
     t.is((await view.evaluate(input(1))).status, 'failed', 'the aborted pool takes no more work');
+    // Its threads end now, not with the process (polled: closing is asynchronous).
+    for (let k = 0; k < 600 && view.liveWorkers() > 0; k++) await new Promise((r) => setTimeout(r, 50));
+    t.is(view.liveWorkers(), 0);
     const fresh = await pools.get('a', () => EvaluationPool.open(spec));
     t.is((await fresh.evaluate(input(2))).status, 'ok');
     t.is(fresh.stats().evaluations, 1);
