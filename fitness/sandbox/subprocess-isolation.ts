@@ -1,5 +1,5 @@
 // Detects, once per thread, which isolation mechanisms this machine allows the subprocess sandbox.
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type SpawnSyncOptions, type SpawnSyncReturns } from 'node:child_process';
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,7 +110,7 @@ function detect(): SandboxPlan {
   const yes = findTool('true') ?? '/bin/true';
   const sh = findTool('sh') ?? '/bin/sh';
   const works = (file: string | null, args: string[], ids?: { uid: number; gid: number }): boolean =>
-    file !== null && spawnSync(file, args, { stdio: 'ignore', env: {}, timeout: 10_000, ...ids }).status === 0;
+    file !== null && probeSync(file, args, { stdio: 'ignore', env: {}, ...ids }).status === 0;
 
   let unshare = findTool('unshare');
   // Without root, a PID namespace needs a user namespace; mapping ourselves to root in it lets unshare set it up.
@@ -241,8 +241,8 @@ function tryPrivateRoot(tools: LaunchTools, unshareArgs: string[]): string | nul
     const fstab = join(base, 'fstab');
     writeFileSync(fstab, buildRoot(join(base, 'root'), { workdir, readPaths: [], writePaths: [], tmpMb: 1 }));
     const check = `test ! -e "${fstab}" && test -d "${workdir}" && : > /tmp/x && : > /dev/shm/x && ! ( : > /usr/x ) 2>/dev/null`;
-    const run = spawnSync(unshare, [...unshareArgs, '--', unshare, '--mount', '--propagation', 'private', '--', sh, '-c', ROOT_SETUP, 'sh',
-      mount, pivotRoot, umount, fstab, join(base, 'root'), workdir, sh, '-c', check], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: {}, timeout: 10_000 });
+    const run = probeSync(unshare, [...unshareArgs, '--', unshare, '--mount', '--propagation', 'private', '--', sh, '-c', ROOT_SETUP, 'sh',
+      mount, pivotRoot, umount, fstab, join(base, 'root'), workdir, sh, '-c', check], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env: {} });
     if (run.status === 0 && String(run.output[3]) === 'ok\n') return null;
     return `setting it up failed: ${String(run.stderr).trim().split('\n').slice(-2).join(' ') || `exit ${run.status ?? run.signal}`}`;
   } catch (error) {
@@ -250,6 +250,18 @@ function tryPrivateRoot(tools: LaunchTools, unshareArgs: string[]): string | nul
   } finally {
     rmSync(base, { recursive: true, force: true });
   }
+}
+
+/**
+ * spawnSync for a probe of what this machine allows. A probe that runs out of time says nothing about the machine,
+ * only about its load (the full suite on 2 cores once took a namespace probe past 10 s, and the sandbox then ran a
+ * candidate with no PID namespace, whose `sleep 300` outlived it): it is tried again, up to `attempts` times, each
+ * with `timeoutMs`, before its timed-out result is taken as a failure.
+ */
+export function probeSync(file: string, args: string[], options: SpawnSyncOptions, timeoutMs = 60_000, attempts = 3): SpawnSyncReturns<Buffer> {
+  let run = spawnSync(file, args, { ...options, timeout: timeoutMs }) as SpawnSyncReturns<Buffer>;
+  for (let k = 1; k < attempts && (run.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT'; k++) run = spawnSync(file, args, { ...options, timeout: timeoutMs }) as SpawnSyncReturns<Buffer>;
+  return run;
 }
 
 /** The absolute path of an executable among TOOL_DIRS, or null. */
