@@ -13,14 +13,13 @@ export class SharedPools {
   readonly #pools = new Map<string, Promise<EvaluationService>>();
 
   async get(key: string, open: () => Promise<EvaluationService>): Promise<EvaluationService> {
-    let opening = this.#pools.get(key);
-    if (opening === undefined) {
-      opening = open();
+    const opening = this.#pools.get(key) ?? open();
+    const forget = () => { if (this.#pools.get(key) === opening) this.#pools.delete(key); };
+    if (!this.#pools.has(key)) {
       this.#pools.set(key, opening);
-      opening.catch(() => { if (this.#pools.get(key) === opening) this.#pools.delete(key); });
+      opening.catch(forget);
     }
     const pool = await opening;
-    const forget = () => { if (this.#pools.get(key) === opening) this.#pools.delete(key); };
     return {
       evaluate: (input) => pool.evaluate(input),
       saturated: () => pool.saturated(),

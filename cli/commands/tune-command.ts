@@ -35,21 +35,21 @@ export async function tuneCommand(args: TuneArgs): Promise<number> {
   }
   const loaded = loadTuneConfig(args.config!);
   const db = resolve(args.db ?? defaultDbPath(loaded.path));
-  let code: number;
-  if (args.resume) {
-    if (!existsSync(db)) throw new StorageError(`${db}: no such tune run to resume (start it without --resume)`);
-    if (!existsSync(tuneDir(db))) throw new StorageError(`${db}: its tune folder ${tuneDir(db)} is missing`);
-    code = await searchCommand('resume', { db, workers, maxIterations: args.maxTrials, quiet: args.quiet });
-  } else {
-    if (existsSync(db) && !args.overwrite) throw new StorageError(`${db} already exists; continue it with \`ouroboros tune ${args.config} --resume\`, replace it with --overwrite, or choose another --db`);
-    const outer = await prepareTune(loaded, db, workers, say);
-    say(`tune run: ${loaded.train.length} training problem(s) x ${loaded.config.seeds} seed(s) per trial, ${Object.keys(loaded.config.space).length} setting(s), metric ${loaded.config.metric}; a trial's score is its mean ratio to the base config (1 = as good)`);
-    code = await searchCommand('run', { config: outer, db, workers, maxIterations: args.maxTrials, quiet: args.quiet, overwrite: args.overwrite });
-  }
-  // The tune run has ended (this process held it): what its ended workers left in the scratch folder can go.
-  clearScratch(db);
-  if (code !== EXIT.ok) return code;
+  // Whatever happens, what this process's ended workers (or dead processes') left in the scratch folder goes at
+  // the end; a live process's folders stay (clearScratch).
   try {
+    let code: number;
+    if (args.resume) {
+      if (!existsSync(db)) throw new StorageError(`${db}: no such tune run to resume (start it without --resume)`);
+      if (!existsSync(tuneDir(db))) throw new StorageError(`${db}: its tune folder ${tuneDir(db)} is missing`);
+      code = await searchCommand('resume', { db, workers, maxIterations: args.maxTrials, quiet: args.quiet });
+    } else {
+      if (existsSync(db) && !args.overwrite) throw new StorageError(`${db} already exists; continue it with \`ouroboros tune ${args.config} --resume\`, replace it with --overwrite, or choose another --db`);
+      const outer = await prepareTune(loaded, db, workers, say);
+      say(`tune run: ${loaded.train.length} training problem(s) x ${loaded.config.seeds} seed(s) per trial, ${Object.keys(loaded.config.space).length} setting(s), metric ${loaded.config.metric}; a trial's score is its mean ratio to the base config (1 = as good)`);
+      code = await searchCommand('run', { config: outer, db, workers, maxIterations: args.maxTrials, quiet: args.quiet, overwrite: args.overwrite });
+    }
+    if (code !== EXIT.ok) return code;
     say(formatValidation(await validateTune(db, workers, say)));
   } finally {
     clearScratch(db);
